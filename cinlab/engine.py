@@ -1,0 +1,710 @@
+"""The simulation engine: exact stochastic simulation and tau-leaping over clones.
+
+A population is a table of clones (cells sharing a karyotype and an escape-mutation
+flag). Each replicate of a batch is simulated by the same vectorised code; a replicate
+alone is a batch of one. Randomness comes from :mod:`cinlab.rng`'s counter-based
+numbers keyed by the replicate, so a replicate's history does not depend on the batch
+it was simulated in.
+
+Two methods, switched per replicate by population size under ``method="auto"``:
+
+``exact``
+    Gillespie's direct method over clones: one event (a division or a death) at a
+    time, exponential waiting times, no time step. Rate changes at fixed days (therapy
+    on and off, CIN window edges) are handled exactly by restarting the clock there
+    (the exponential distribution is memoryless).
+``tau``
+    A discrete-time branching process with step ``dt``: in each step each cell of a
+    clone with rates (b, d) divides with probability ``b g`` and dies with probability
+    ``d g``, where ``g = (exp((b - d) dt) - 1) / (b - d)``. For constant rates this
+    keeps the exact mean ``n exp((b - d) t)`` at every step and the exact extinction
+    probability ``(d / b) ** n``; the variance per step exceeds the continuous one by
+    O(dt**2), so its error over a fixed time is O(dt) (tested). Within one step,
+    daughters of divisions do not divide again, a division that carries an escape
+    mutation does not also missegregate, and detection and relapse are noticed at the
+    end of the step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .karyotype import MissegregationSampler, binomial_from_uniform, escape_chromosome
+from .params import Scenario
+from .rng import replicate_keys, seed_sequence, stream_base, uniforms
+
+__all__ = ["simulate"]
+
+STREAM_EXACT = 0x11
+STREAM_TAU = 0x22
+STREAM_DIVISION = 0x33
+STREAM_MUTANT = 0x44
+
+#: Status codes of a replicate.
+RUNNING, EXTINCT, MAX_CELLS, DURATION = 0, 1, 2, 3
+STATUS_NAMES = {RUNNING: "running", EXTINCT: "extinct", MAX_CELLS: "max_cells",
+                DURATION: "duration"}
+#: Escape routes of a clone.
+ROUTE_NONE, ROUTE_KARYOTYPE, ROUTE_MUTATION = 0, 1, 2
+ROUTE_NAMES = {ROUTE_NONE: "none", ROUTE_KARYOTYPE: "karyotype", ROUTE_MUTATION: "mutation"}
+
+#: Default population size at which "auto" switches from exact to tau-leaping.
+SWITCH_SIZE = 1000
+#: Default tau-leap step (days).
+TAU_STEP = 0.25
+_EPS = 1e-9
+_LANE_SHIFT = np.uint64(40)
+
+
+def _hash_weights(n: int) -> np.ndarray:
+    """Fixed odd 64-bit multipliers for hashing karyotypes (derived, not random state)."""
+    ss = np.random.SeedSequence(0xC1A5)
+    return ss.generate_state(n, dtype=np.uint64) | np.uint64(1)
+
+
+class Batch:
+    """Replicates of one scenario simulated side by side (internal).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    sequences : list of numpy.random.SeedSequence
+        One seed sequence per replicate.
+    method : {"exact", "tau", "auto"}
+        Simulation method.
+    record_lineage : bool
+        Keep clone births and per-record clone counts (for a single run's Muller plot).
+    switch_size : int
+        Population size at which "auto" switches to tau-leaping (back below half of it).
+    tau_step : float
+        Largest tau-leap step in days.
+    """
+
+    def __init__(self, scenario: Scenario, sequences: list, method: str = "auto",
+                 record_lineage: bool = False, switch_size: int = SWITCH_SIZE,
+                 tau_step: float = TAU_STEP) -> None:
+        if method not in ("exact", "tau", "auto"):
+            raise ValueError(f"method must be 'exact', 'tau' or 'auto'. Got {method!r}.")
+        if not (isinstance(tau_step, int | float) and 0 < tau_step <= 10):
+            raise ValueError(f"tau_step must be in (0, 10] (days). Got {tau_step!r}.")
+        self.scenario = sc = scenario
+        self.method = method
+        self.record_lineage = record_lineage
+        self.switch_size = {"exact": math.inf, "tau": 0, "auto": switch_size}[method]
+        self.tau_step = float(tau_step)
+        self.keys = replicate_keys(sequences)
+        n_rep = self.n_rep = len(sequences)
+        g = sc.genome
+        self.n_chrom = g.n_chromosomes
+        self.ploidy = g.ploidy
+        self.max_copies = g.max_copies
+        self.bypass = tuple(sc.escape.bypass_chromosomes)
+        self.gain = sc.escape.bypass_gain
+        self.fit_table = (1.0 - sc.fitness.aneuploidy_cost) ** np.arange(
+            self.n_chrom * (self.max_copies + self.ploidy) + 1)
+        self.samplers = {
+            True: MissegregationSampler(sc.cin.missegregation_rate, self.max_copies),
+            False: MissegregationSampler(sc.cin.baseline_rate, self.max_copies),
+        }
+        self.hash_w = _hash_weights(self.n_chrom + 2)
+        th = sc.therapy
+        self.th = th
+        self.rates = {
+            "gb": sc.growth.birth_rate, "gd": sc.growth.death_rate,
+            "eb": sc.escape.birth_rate, "ed": sc.escape.death_rate,
+            "tb": th.birth_rate if th else 0.0, "td": th.death_rate if th else 0.0,
+            "kill": th.kill_aneuploid if th else 0.0,
+        }
+        self.mu = sc.escape.mutation_rate
+        # records on a fixed grid
+        self.rec_times = np.arange(0.0, sc.duration + _EPS, sc.record_interval)
+        n_rec = self.rec_times.size
+        self.rec_total = np.full((n_rep, n_rec), -1, dtype=np.int64)
+        self.rec_escaped = np.full((n_rep, n_rec), -1, dtype=np.int64)
+        self.rec_idx = np.zeros(n_rep, dtype=np.int64)
+        # per replicate state
+        self.t = np.zeros(n_rep)
+        self.status = np.zeros(n_rep, dtype=np.int8)
+        self.tau_mode = np.zeros(n_rep, dtype=bool)
+        self.n_exact = np.zeros(n_rep, dtype=np.int64)
+        self.n_tau = np.zeros(n_rep, dtype=np.int64)
+        self.started = np.zeros(n_rep, dtype=bool)
+        self.t0 = np.full(n_rep, np.nan)
+        self.paused = np.zeros(n_rep, dtype=bool)
+        self.burden0 = np.zeros(n_rep)
+        self.detection_time = np.full(n_rep, np.nan)
+        self.fell_below = np.zeros(n_rep, dtype=bool)
+        self.relapse_time = np.full(n_rep, np.nan)
+        self.extinction_time = np.full(n_rep, np.nan)
+        self.th_on = np.zeros(n_rep, dtype=bool)
+        self.cin_on = np.zeros(n_rep, dtype=bool)
+        self.kill_on = np.zeros(n_rep, dtype=bool)
+        self.boundary = np.zeros(n_rep)
+        self.events: list[tuple[int, float, str]] = []
+        # clone table, one row per replicate
+        cap = 4
+        self.count = np.zeros((n_rep, cap), dtype=np.int64)
+        self.kary = np.zeros((n_rep, cap, self.n_chrom), dtype=np.int8)
+        self.mut = np.zeros((n_rep, cap), dtype=bool)
+        self.esc = np.zeros((n_rep, cap), dtype=bool)
+        self.route = np.zeros((n_rep, cap), dtype=np.int8)
+        self.chrom = np.zeros((n_rep, cap), dtype=np.int16)
+        self.aneu = np.zeros((n_rep, cap), dtype=np.int32)
+        self.hkey = np.zeros((n_rep, cap), dtype=np.uint64)
+        self.cid = np.full((n_rep, cap), -1, dtype=np.int64)
+        self.used = np.ones(n_rep, dtype=np.int64)
+        self.next_cid = np.ones(n_rep, dtype=np.int64)
+        founder = np.full(self.n_chrom, self.ploidy, dtype=np.int8)
+        self.count[:, 0] = sc.initial_cells
+        self.kary[:, 0] = founder
+        self.cid[:, 0] = 0
+        self.hkey[:, 0] = self._hash(founder[None, :].astype(np.int64), np.zeros(1, bool))[0]
+        self.chrom[:, 0] = escape_chromosome(founder, self.ploidy, self.bypass, self.gain)
+        self.route[:, 0] = np.where(self.chrom[:, 0] > 0, ROUTE_KARYOTYPE, ROUTE_NONE)
+        self.esc[:, 0] = self.route[:, 0] > 0
+        self.total = np.full(n_rep, sc.initial_cells, dtype=np.int64)
+        self.escaped_total = np.where(self.esc[:, 0], self.total, 0)
+        # lineage bookkeeping (single runs)
+        self.births: list[tuple] = []
+        self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
+        all_rows = np.arange(n_rep)
+        self.tau_mode[:] = sc.initial_cells >= self.switch_size
+        if self.th is not None and self.th.start != "detection" and self.th.start <= 0:
+            self._start_therapy(all_rows)
+        self._phase(all_rows)
+        self._status(all_rows)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _hash(self, kary: np.ndarray, mut: np.ndarray) -> np.ndarray:
+        w = self.hash_w
+        h = (kary.astype(np.uint64) * w[: self.n_chrom]).sum(axis=1, dtype=np.uint64)
+        return h + mut.astype(np.uint64) * w[self.n_chrom]
+
+    def _grow(self, need: int) -> None:
+        cap = self.count.shape[1]
+        if need <= cap:
+            return
+        new = max(need, 2 * cap)
+        pad = new - cap
+
+        def widen(a: np.ndarray, fill: int | bool = 0) -> np.ndarray:
+            shape = (a.shape[0], pad, *a.shape[2:])
+            return np.concatenate([a, np.full(shape, fill, dtype=a.dtype)], axis=1)
+
+        self.count = widen(self.count)
+        self.kary = widen(self.kary)
+        self.mut = widen(self.mut, False)
+        self.esc = widen(self.esc, False)
+        self.route = widen(self.route)
+        self.chrom = widen(self.chrom)
+        self.aneu = widen(self.aneu)
+        self.hkey = widen(self.hkey)
+        self.cid = widen(self.cid, -1)
+
+    def _compact(self, rows: np.ndarray) -> None:
+        """Drop dead clone slots of rows that carry many (keeps the live ones' order)."""
+        if rows.size == 0:
+            return
+        width = int(self.used[rows].max())
+        live = self.count[rows, :width] > 0
+        n_live = live.sum(axis=1)
+        flag = (self.used[rows] > 64) & (self.used[rows] > 2 * n_live)
+        for r, lv, n in zip(rows[flag], live[flag], n_live[flag], strict=True):
+            keep = np.nonzero(lv)[0]
+            for name in ("count", "kary", "mut", "esc", "route", "chrom", "aneu", "hkey",
+                         "cid"):
+                arr = getattr(self, name)
+                arr[r, :n] = arr[r, keep]
+                arr[r, n:width] = -1 if name == "cid" else 0
+            self.used[r] = n
+
+    def _rates(self, rows: np.ndarray, esc: np.ndarray, aneu: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-slot division and death rates for slots of the given replicate rows."""
+        r = self.rates
+        on = self.th_on[rows][:, None] if esc.ndim == 2 else self.th_on[rows]
+        kill = self.kill_on[rows][:, None] if esc.ndim == 2 else self.kill_on[rows]
+        b = np.where(esc, r["eb"], np.where(on, r["tb"], r["gb"])) * self.fit_table[aneu]
+        d = np.where(esc, r["ed"], np.where(on, r["td"], r["gd"]))
+        if r["kill"] > 0:
+            d = d + np.where(kill, r["kill"] * aneu, 0.0)
+        return b, d
+
+    # ------------------------------------------------------------ phase & status
+
+    def _start_therapy(self, rows: np.ndarray) -> None:
+        rows = rows[~self.started[rows]]
+        if rows.size == 0:
+            return
+        self.started[rows] = True
+        self.t0[rows] = self.t[rows]
+        self.burden0[rows] = self.total[rows]
+        for r in rows:
+            self.events.append((int(r), float(self.t[r]), "therapy_start"))
+
+    def _phase(self, rows: np.ndarray) -> None:
+        """Recompute therapy, CIN and drug states and the next fixed boundary."""
+        sc, th = self.scenario, self.th
+        t = self.t[rows] + _EPS
+        started = self.started[rows]
+        boundary = np.full(rows.size, sc.duration)
+
+        def after(x: np.ndarray) -> np.ndarray:
+            return np.where(x > t, x, np.inf)
+
+        th_on = np.zeros(rows.size, dtype=bool)
+        kill_on = np.zeros(rows.size, dtype=bool)
+        if th is not None:
+            t0 = self.t0[rows]
+            if th.start != "detection":
+                boundary = np.minimum(boundary, np.where(started, np.inf,
+                                                         after(np.full(rows.size, th.start))))
+            if th.schedule == "continuous":
+                th_on = started.copy()
+            elif th.schedule == "intermittent":
+                period = th.on_days + th.off_days
+                since = np.where(started, t - t0, 0.0)
+                n_cycle = np.floor(since / period)
+                pos = since - n_cycle * period
+                th_on = started & (pos < th.on_days)
+                edge = t0 + n_cycle * period + np.where(pos < th.on_days, th.on_days, period)
+                boundary = np.minimum(boundary, np.where(started, after(edge), np.inf))
+            else:
+                th_on = started & ~self.paused[rows]
+            if th.kill_aneuploid > 0:
+                k0 = t0 + th.kill_start
+                k1 = k0 + th.kill_duration
+                kill_on = started & (t >= k0) & (t < k1)
+                nxt = np.minimum(after(k0), after(k1))
+                boundary = np.minimum(boundary, np.where(started, nxt, np.inf))
+        w = sc.cin.window
+        if w == "always":
+            cin_on = np.ones(rows.size, dtype=bool)
+        elif w == "never":
+            cin_on = np.zeros(rows.size, dtype=bool)
+        elif w == "until_therapy":
+            cin_on = ~started
+        else:
+            cin_on = (t >= w[0]) & (t < w[1])
+            boundary = np.minimum(boundary, np.minimum(after(np.full(rows.size, w[0])),
+                                                       after(np.full(rows.size, w[1]))))
+        old_on = self.th_on[rows]
+        for r, was, now in zip(rows, old_on, th_on, strict=True):
+            if was != now and self.started[r] and th.schedule != "continuous":
+                self.events.append((int(r), float(self.t[r]),
+                                    "therapy_on" if now else "therapy_off"))
+        self.th_on[rows] = th_on
+        self.kill_on[rows] = kill_on
+        self.cin_on[rows] = cin_on
+        self.boundary[rows] = boundary
+
+    def _status(self, rows: np.ndarray) -> None:
+        """Apply size-triggered changes after rows moved: detection, relapse, stops."""
+        sc, th = self.scenario, self.th
+        total = self.total[rows]
+        t = self.t[rows]
+        rephase = np.zeros(rows.size, dtype=bool)
+        if th is not None:
+            newly = np.isnan(self.detection_time[rows]) & (total >= th.detection_size)
+            if newly.any():
+                det = rows[newly]
+                self.detection_time[det] = t[newly]
+                for r in det:
+                    self.events.append((int(r), float(self.t[r]), "detection"))
+                if th.start == "detection":
+                    self._start_therapy(det)
+                    rephase |= newly
+            started = self.started[rows]
+            below = started & (total < sc.relapse_size)
+            self.fell_below[rows[below]] = True
+            relapse = (started & self.fell_below[rows] & (total >= sc.relapse_size)
+                       & np.isnan(self.relapse_time[rows]))
+            if relapse.any():
+                rel = rows[relapse]
+                self.relapse_time[rel] = self.t[rel] - self.t0[rel]
+                for r in rel:
+                    self.events.append((int(r), float(self.t[r]), "relapse"))
+            if th.schedule == "adaptive":
+                b0 = self.burden0[rows]
+                pause = started & ~self.paused[rows] & (total < th.pause_fraction * b0)
+                resume = started & self.paused[rows] & (total > th.resume_fraction * b0)
+                self.paused[rows[pause]] = True
+                self.paused[rows[resume]] = False
+                rephase |= pause | resume
+        crossed = t >= self.boundary[rows] - _EPS
+        if th is not None and th.start != "detection":
+            due = crossed & ~self.started[rows] & (t >= th.start - _EPS)
+            if due.any():
+                self._start_therapy(rows[due])
+        rephase |= crossed
+        if rephase.any():
+            self._phase(rows[rephase])
+        # stops
+        extinct = total == 0
+        full = ~extinct & (total >= sc.max_cells)
+        over = ~extinct & ~full & (t >= sc.duration - _EPS)
+        for mask, code in ((extinct, EXTINCT), (full, MAX_CELLS), (over, DURATION)):
+            if mask.any():
+                done = rows[mask & (self.status[rows] == RUNNING)]
+                self.status[done] = code
+                if code == EXTINCT:
+                    self.extinction_time[done] = self.t[done]
+                for r in done:
+                    self.events.append((int(r), float(self.t[r]), STATUS_NAMES[code]))
+                self._record(done, self.t[done], inclusive=True, final=code)
+        # method switch
+        live = rows[self.status[rows] == RUNNING]
+        size = self.total[live]
+        self.tau_mode[live] = np.where(self.tau_mode[live], size >= self.switch_size / 2,
+                                       size >= self.switch_size)
+
+    # ------------------------------------------------------------------ records
+
+    def _record(self, rows: np.ndarray, until: np.ndarray, inclusive: bool,
+                final: int = RUNNING) -> None:
+        """Record the current state at grid times before (or at) ``until``."""
+        if rows.size == 0:
+            return
+        side = "right" if inclusive else "left"
+        stop = np.searchsorted(self.rec_times, until + (_EPS if inclusive else -_EPS),
+                               side=side)
+        if final == EXTINCT:
+            stop = np.full(rows.size, self.rec_times.size)
+        n_new = stop - self.rec_idx[rows]
+        take = n_new > 0
+        if not take.any():
+            return
+        rows, n_new, start = rows[take], n_new[take], self.rec_idx[rows[take]]
+        rep = np.repeat(rows, n_new)
+        offs = np.arange(n_new.sum()) - np.repeat(np.cumsum(n_new) - n_new, n_new)
+        cols = np.repeat(start, n_new) + offs
+        self.rec_total[rep, cols] = np.repeat(self.total[rows], n_new)
+        self.rec_escaped[rep, cols] = np.repeat(self.escaped_total[rows], n_new)
+        self.rec_idx[rows] = start + n_new
+        if self.record_lineage:
+            for r, s, n in zip(rows, start, n_new, strict=True):
+                width = self.used[r]
+                alive = self.count[r, :width] > 0
+                ids = self.cid[r, :width][alive].copy()
+                cnt = self.count[r, :width][alive].copy()
+                for col in range(s, s + n):
+                    self.snapshots.append((int(col), ids, cnt))
+
+    # ---------------------------------------------------------------- placement
+
+    def _place(self, rows: np.ndarray, kary: np.ndarray, mut: np.ndarray,
+               parent: np.ndarray, mult: np.ndarray) -> None:
+        """Add daughter cells to live clones of their row, creating clones as needed.
+
+        ``rows`` must be in canonical per-replicate order (the order in which the
+        replicate alone would produce them); new clones are numbered in that order.
+        """
+        ok = np.all((kary >= 1) & (kary <= self.max_copies), axis=1) & (mult > 0)
+        if not ok.all():
+            rows, kary, mut, parent, mult = rows[ok], kary[ok], mut[ok], parent[ok], mult[ok]
+        if rows.size == 0:
+            return
+        row_w = self.hash_w[self.n_chrom + 1]
+        hk = self._hash(kary, mut)
+        key = hk + rows.astype(np.uint64) * row_w
+        urows = np.unique(rows)
+        width = int(self.used[urows].max())
+        er, ec = np.nonzero(self.count[urows, :width] > 0)
+        er = urows[er]
+        ekey = self.hkey[er, ec] + er.astype(np.uint64) * row_w
+        order = np.argsort(ekey, kind="stable")
+        skey = ekey[order]
+        pos = np.searchsorted(skey, key)
+        pos_c = np.minimum(pos, max(skey.size - 1, 0))
+        matched = (skey.size > 0) & (skey[pos_c] == key) if skey.size else np.zeros(
+            key.size, dtype=bool)
+        if matched.any():
+            mr = er[order[pos_c[matched]]]
+            mc = ec[order[pos_c[matched]]]
+            same = np.all(self.kary[mr, mc] == kary[matched], axis=1) & (
+                self.mut[mr, mc] == mut[matched])
+            if not same.all():
+                raise RuntimeError("karyotype hash collision; please report this seed")
+            np.add.at(self.count, (mr, mc), mult[matched])
+        new = ~matched
+        if not new.any():
+            return
+        rows_n, kary_n, mut_n = rows[new], kary[new], mut[new]
+        parent_n, mult_n, key_n, hk_n = parent[new], mult[new], key[new], hk[new]
+        _, first, inverse = np.unique(key_n, return_index=True, return_inverse=True)
+        amount = np.bincount(inverse, weights=mult_n).astype(np.int64)
+        # order new clones by replicate, then by first appearance
+        order = np.lexsort((first, rows_n[first]))
+        first, amount = first[order], amount[order]
+        nr = rows_n[first]
+        grp_start = np.searchsorted(nr, nr, side="left")
+        rank = np.arange(nr.size) - grp_start
+        slot = self.used[nr] + rank
+        self._grow(int(slot.max()) + 1)
+        k = kary_n[first]
+        m = mut_n[first]
+        chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
+        route = np.where(chrom > 0, ROUTE_KARYOTYPE, np.where(m, ROUTE_MUTATION, ROUTE_NONE))
+        self.count[nr, slot] = amount
+        self.kary[nr, slot] = k
+        self.mut[nr, slot] = m
+        self.chrom[nr, slot] = chrom
+        self.route[nr, slot] = route
+        self.esc[nr, slot] = route > 0
+        self.aneu[nr, slot] = np.abs(k.astype(np.int32) - self.ploidy).sum(axis=1)
+        self.hkey[nr, slot] = hk_n[first]
+        ids = self.next_cid[nr] + rank
+        self.cid[nr, slot] = ids
+        counts = np.bincount(nr, minlength=self.n_rep)
+        self.used += counts
+        self.next_cid += counts
+        if self.record_lineage:
+            for i in range(nr.size):
+                self.births.append((int(ids[i]), int(parent_n[first[i]]),
+                                    float(self.t[nr[i]]), k[i].astype(np.int8).copy(),
+                                    bool(m[i]), int(route[i]), int(chrom[i])))
+
+    def _refresh_totals(self, rows: np.ndarray) -> None:
+        width = int(self.used[rows].max())
+        cnt = self.count[rows, :width]
+        self.total[rows] = cnt.sum(axis=1)
+        self.escaped_total[rows] = (cnt * self.esc[rows, :width]).sum(axis=1)
+
+    # -------------------------------------------------------------------- exact
+
+    def _exact_step(self, rows: np.ndarray) -> None:
+        width = int(self.used[rows].max())
+        cnt = self.count[rows, :width]
+        esc = self.esc[rows, :width]
+        aneu = self.aneu[rows, :width]
+        b, d = self._rates(rows, esc, aneu)
+        w_birth = cnt * b
+        w = w_birth + cnt * d
+        cum = np.cumsum(w, axis=1)
+        rate = cum[:, -1]
+        base = stream_base(self.keys[rows], STREAM_EXACT, self.n_exact[rows])
+        u = uniforms(base[:, None], np.arange(2))
+        with np.errstate(divide="ignore"):
+            dt = np.where(rate > 0, -np.log(u[:, 0]) / np.where(rate > 0, rate, 1.0), np.inf)
+        t_new = self.t[rows] + dt
+        bnd = self.boundary[rows]
+        cross = t_new >= bnd
+        t_next = np.where(cross, bnd, t_new)
+        self._record(rows, t_next, inclusive=False)
+        self.t[rows] = t_next
+        ev = ~cross
+        if ev.any():
+            er = rows[ev]
+            target = u[ev, 1] * rate[ev]
+            cum_e = cum[ev]
+            slot = (cum_e <= target[:, None]).sum(axis=1)
+            last = width - 1 - np.argmax(w[ev][:, ::-1] > 0, axis=1)
+            slot = np.minimum(slot, last)
+            ie = np.arange(er.size)
+            prev = np.where(slot > 0, cum_e[ie, np.maximum(slot - 1, 0)], 0.0)
+            birth = (target - prev) < w_birth[ev][ie, slot]
+            dr, ds = er[~birth], slot[~birth]
+            self.count[dr, ds] -= 1
+            if birth.any():
+                self._exact_births(er[birth], slot[birth], base[ev][birth])
+        self.n_exact[rows] += 1
+        self._refresh_totals(rows)
+        self._compact(rows)
+        self._status(rows)
+
+    def _exact_births(self, rows: np.ndarray, slot: np.ndarray, base: np.ndarray) -> None:
+        n_chrom = self.n_chrom
+        kary = self.kary[rows, slot].astype(np.int16)
+        ncopies = kary.sum(axis=1)
+        u = uniforms(base[:, None], np.arange(2, 4))
+        cin = self.cin_on[rows]
+        any_mis = np.zeros(rows.size, dtype=bool)
+        change = np.zeros(kary.shape, dtype=np.int16)
+        for flag in (True, False):
+            sel = cin == flag
+            sampler = self.samplers[flag]
+            if not sel.any() or sampler.beta == 0:
+                continue
+            hit = sel & (u[:, 0] < sampler.p_any(ncopies))
+            if hit.any():
+                uu = uniforms(base[hit][:, None], np.arange(4, 4 + 3 * n_chrom))
+                change[hit] = sampler.changes(kary[hit], uu)
+                any_mis |= hit
+        mutate = (~self.esc[rows, slot]) & (~self.mut[rows, slot]) & (u[:, 1] < self.mu)
+        altered = any_mis | mutate
+        plain = ~altered
+        self.count[rows[plain], slot[plain]] += 1
+        if altered.any():
+            ar, aslot = rows[altered], slot[altered]
+            ka, ch = kary[altered], change[altered]
+            pm = self.mut[ar, aslot]
+            pid = self.cid[ar, aslot]
+            n = ar.size
+            d_rows = np.repeat(ar, 2)
+            d_kary = np.empty((2 * n, n_chrom), dtype=np.int16)
+            d_kary[0::2] = ka + ch
+            d_kary[1::2] = ka - ch
+            d_mut = np.repeat(pm, 2)
+            d_mut[0::2] |= mutate[altered]
+            self._place(d_rows, d_kary, d_mut, np.repeat(pid, 2),
+                        np.ones(2 * n, dtype=np.int64))
+            self.count[ar, aslot] -= 1
+
+    # ---------------------------------------------------------------------- tau
+
+    def _tau_step(self, rows: np.ndarray) -> None:
+        self._record(rows, self.t[rows], inclusive=True)
+        width = int(self.used[rows].max())
+        cnt2 = self.count[rows, :width]
+        li, lc = np.nonzero(cnt2 > 0)
+        lr = rows[li]
+        n = cnt2[li, lc]
+        esc = self.esc[lr, lc]
+        aneu = self.aneu[lr, lc]
+        b, d = self._rates(lr, esc, aneu)
+        # step: at most tau_step, to the next record time and boundary, (b + d) dt <= 0.5
+        max_rate = np.zeros(rows.size)
+        np.maximum.at(max_rate, li, b + d)
+        t = self.t[rows]
+        nxt_rec = self.rec_times[np.minimum(self.rec_idx[rows], self.rec_times.size - 1)]
+        nxt_rec = np.where(self.rec_idx[rows] < self.rec_times.size, nxt_rec, np.inf)
+        dt = np.minimum(self.tau_step, np.minimum(self.boundary[rows], nxt_rec) - t)
+        dt = np.minimum(dt, np.where(max_rate > 0, 0.5 / np.where(max_rate > 0, max_rate, 1),
+                                     np.inf))
+        dt = np.maximum(dt, 0.0)
+        dts = dt[li]
+        lam = b - d
+        small = np.abs(lam * dts) < 1e-8
+        g = np.where(small, dts, np.expm1(lam * dts) / np.where(small, 1.0, lam))
+        p_b = b * g
+        p_d = d * g
+        over = p_b + p_d > 1.0
+        if over.any():
+            s = np.where(over, p_b + p_d, 1.0)
+            p_b, p_d = p_b / s, p_d / s
+        rank = np.arange(li.size) - np.searchsorted(li, li, side="left")
+        base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])[li]
+        lanes = rank.astype(np.uint64)[:, None] * np.uint64(4) + np.arange(4, dtype=np.uint64)
+        u = uniforms(base[:, None], lanes)
+        births = binomial_from_uniform(n, p_b, u[:, 0])
+        p_d_rest = np.divide(p_d, 1.0 - p_b, out=np.zeros_like(p_d), where=p_b < 1.0)
+        deaths = binomial_from_uniform(n - births, np.minimum(p_d_rest, 1.0), u[:, 1])
+        can_mutate = ~esc & ~self.mut[lr, lc]
+        mu = np.where(can_mutate, self.mu, 0.0)
+        mutants = binomial_from_uniform(births, mu, u[:, 2]) if self.mu > 0 else \
+            np.zeros_like(births)
+        kary = self.kary[lr, lc]
+        ncopies = kary.sum(axis=1, dtype=np.int64)
+        cin = self.cin_on[lr]
+        p_any = np.where(cin, self.samplers[True].p_any(ncopies),
+                         self.samplers[False].p_any(ncopies))
+        mis = binomial_from_uniform(births - mutants, p_any, u[:, 3])
+        self.count[lr, lc] = n + births - mutants - deaths
+        self.t[rows] = t + dt
+        # daughters of missegregating divisions, then escape mutants
+        parts_rows, parts_kary, parts_mut, parts_parent, parts_mult = [], [], [], [], []
+        pid = self.cid[lr, lc]
+        if mis.any():
+            idx = np.repeat(np.arange(li.size), mis)
+            div = np.arange(idx.size) - np.repeat(np.cumsum(mis) - mis, mis)
+            dbase = stream_base(self.keys[rows], STREAM_DIVISION, self.n_tau[rows])[li[idx]]
+            n3 = 3 * self.n_chrom
+            lane0 = (rank[idx].astype(np.uint64) << _LANE_SHIFT) + div.astype(np.uint64) * \
+                np.uint64(n3)
+            uu = uniforms((dbase + lane0)[:, None], np.arange(n3, dtype=np.uint64))
+            pk = kary[idx].astype(np.int16)
+            change = np.empty_like(pk)
+            for flag in (True, False):
+                sel = cin[idx] == flag
+                if sel.any():
+                    change[sel] = self.samplers[flag].changes(pk[sel], uu[sel])
+            dk = np.empty((2 * idx.size, self.n_chrom), dtype=np.int16)
+            dk[0::2] = pk + change
+            dk[1::2] = pk - change
+            parts_rows.append(np.repeat(lr[idx], 2))
+            parts_kary.append(dk)
+            parts_mut.append(np.repeat(self.mut[lr, lc][idx], 2))
+            parts_parent.append(np.repeat(pid[idx], 2))
+            parts_mult.append(np.ones(2 * idx.size, dtype=np.int64))
+        if mutants.any():
+            has = mutants > 0
+            parts_rows.append(lr[has])
+            parts_kary.append(kary[has].astype(np.int16))
+            parts_mut.append(np.ones(int(has.sum()), dtype=bool))
+            parts_parent.append(pid[has])
+            parts_mult.append(mutants[has])
+        if parts_rows:
+            prow = np.concatenate(parts_rows)
+            # canonical order: by replicate, then by part, then by position
+            order = np.argsort(prow, kind="stable")
+            self._place(prow[order], np.concatenate(parts_kary)[order],
+                        np.concatenate(parts_mut)[order],
+                        np.concatenate(parts_parent)[order],
+                        np.concatenate(parts_mult)[order])
+            self.count[lr, lc] -= mis
+        self.n_tau[rows] += 1
+        self._refresh_totals(rows)
+        self._record(rows, self.t[rows], inclusive=True)
+        self._compact(rows)
+        self._status(rows)
+
+    # ---------------------------------------------------------------------- run
+
+    def run(self) -> Batch:
+        """Simulate every replicate to its end; returns self."""
+        while True:
+            running = self.status == RUNNING
+            if not running.any():
+                break
+            exact = np.nonzero(running & ~self.tau_mode)[0]
+            tau = np.nonzero(running & self.tau_mode)[0]
+            if exact.size:
+                self._exact_step(exact)
+            if tau.size:
+                self._tau_step(tau)
+        return self
+
+
+def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
+             | np.random.Generator = None, method: str = "auto", *,
+             switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP):
+    """Simulate one tumour.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to simulate (growth, CIN, escape, therapy, sizes and duration).
+    seed : None, int, SeedSequence or Generator
+        Source of randomness. The entropy actually used is kept in ``run.seed``, also
+        when ``seed`` is None, so any run can be repeated.
+    method : {"auto", "exact", "tau"}
+        ``"exact"``: event-by-event stochastic simulation; ``"tau"``: tau-leaping
+        (see the module notes for its error); ``"auto"``: exact below ``switch_size``
+        cells, tau-leaping above.
+    switch_size : int, optional
+        Population size at which ``"auto"`` switches to tau-leaping.
+    tau_step : float, optional
+        Largest tau-leap step (days).
+
+    Returns
+    -------
+    Run
+        Trajectories, events, clones, lineages and provenance.
+
+    Raises
+    ------
+    ValueError
+        If ``scenario`` is not a Scenario, or ``seed`` or ``method`` is invalid.
+    """
+    from .result import Run
+
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario must be a cinlab.Scenario. Got {type(scenario).__name__}.")
+    ss = seed_sequence(seed)
+    batch = Batch(scenario, [ss], method=method, record_lineage=True,
+                  switch_size=switch_size, tau_step=tau_step).run()
+    return Run.from_batch(batch, 0, ss)

@@ -1,0 +1,284 @@
+"""Copy-number karyotypes: missegregation, aneuploidy, viability, fitness and escape.
+
+A karyotype is an integer vector of copy numbers, one entry per chromosome type
+(index 0 is chromosome 1). The missegregation convention (architecture.md): at each
+division each copy of each chromosome independently missegregates with probability
+``beta``; a missegregated copy sends both sister chromatids to the same, randomly
+chosen daughter. For a chromosome with ``i`` copies, ``k ~ Binomial(i, beta)`` copies
+missegregate and ``X ~ Binomial(k, 1/2)`` of them go to daughter A, which gets
+``i + 2X - k`` copies; daughter B gets ``i - (2X - k)``. Daughter copies always sum
+to twice the parent's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .rng import seed_sequence
+
+__all__ = [
+    "aneuploidy",
+    "divide",
+    "escape_chromosome",
+    "euploid",
+    "fitness",
+    "viable",
+]
+
+
+def euploid(n_chromosomes: int, ploidy: int = 2) -> np.ndarray:
+    """Return the euploid karyotype: ``ploidy`` copies of each chromosome (int8)."""
+    return np.full(n_chromosomes, ploidy, dtype=np.int8)
+
+
+def divide(karyotype: np.ndarray, missegregation_rate: float, size: int | None = None,
+           rng: None | int | np.random.Generator = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample the two daughters of dividing cells with the given karyotype.
+
+    Parameters
+    ----------
+    karyotype : array_like of int, shape (..., n_chromosomes)
+        Parent copy numbers (one karyotype or a stack of them).
+    missegregation_rate : float
+        Probability ``beta`` in [0, 1] that one chromosome copy missegregates.
+    size : int, optional
+        Number of independent divisions of a single parent karyotype; the result then
+        has shape (size, n_chromosomes).
+    rng : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    daughter_a, daughter_b : ndarray of int16
+        Daughter copy numbers; ``daughter_a + daughter_b == 2 * karyotype`` exactly.
+
+    Raises
+    ------
+    ValueError
+        If the rate is outside [0, 1] or a copy number is negative.
+    """
+    beta = float(missegregation_rate)
+    if not 0.0 <= beta <= 1.0:
+        raise ValueError(f"missegregation_rate must be in [0, 1] (per copy per division). "
+                         f"Got {missegregation_rate!r}.")
+    parent = np.asarray(karyotype, dtype=np.int64)
+    if np.any(parent < 0):
+        raise ValueError("karyotype copy numbers must be >= 0.")
+    if size is not None:
+        parent = np.broadcast_to(parent, (int(size), *parent.shape))
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+        seed_sequence(rng))
+    k = gen.binomial(parent, beta)
+    to_a = gen.binomial(k, 0.5)
+    change = 2 * to_a - k
+    return (parent + change).astype(np.int16), (parent - change).astype(np.int16)
+
+
+def aneuploidy(karyotype: np.ndarray, ploidy: int = 2) -> np.ndarray:
+    """Aneuploidy score A = sum over chromosomes of ``|copies - ploidy|`` (last axis)."""
+    return np.abs(np.asarray(karyotype, dtype=np.int64) - ploidy).sum(axis=-1)
+
+
+def fitness(karyotype: np.ndarray, ploidy: int, aneuploidy_cost: float) -> np.ndarray:
+    """Karyotype fitness ``(1 - aneuploidy_cost) ** A``, the factor on division rates."""
+    return (1.0 - aneuploidy_cost) ** aneuploidy(karyotype, ploidy)
+
+
+def viable(karyotype: np.ndarray, max_copies: int) -> np.ndarray:
+    """True where every chromosome has between 1 and ``max_copies`` copies."""
+    k = np.asarray(karyotype)
+    return np.all((k >= 1) & (k <= max_copies), axis=-1)
+
+
+def escape_chromosome(karyotype: np.ndarray, ploidy: int, bypass_chromosomes: Sequence[int],
+                      bypass_gain: int) -> np.ndarray:
+    """The bypass chromosome through which a karyotype escapes the oncogene, or 0.
+
+    A cell is oncogene-independent by the karyotypic route when it carries at least
+    ``ploidy + bypass_gain`` copies of any bypass chromosome.
+
+    Parameters
+    ----------
+    karyotype : array_like, shape (..., n_chromosomes)
+        Copy numbers.
+    ploidy : int
+        Normal copy number.
+    bypass_chromosomes : sequence of int
+        Chromosome numbers, counted from 1.
+    bypass_gain : int
+        Extra copies needed.
+
+    Returns
+    -------
+    ndarray of int
+        The first (in the order given) bypass chromosome number gained enough, else 0.
+    """
+    k = np.asarray(karyotype)
+    out = np.zeros(k.shape[:-1], dtype=np.int64)
+    for c in reversed(tuple(bypass_chromosomes)):
+        out = np.where(k[..., c - 1] >= ploidy + bypass_gain, c, out)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Samplers driven by given uniforms (the engine's counter-based random numbers).
+
+
+def binomial_cdf_table(max_n: int, p: float, at_least_one: bool = False) -> np.ndarray:
+    """Cumulative Binomial(n, p) probabilities for n = 0..max_n, k = 0..max_n.
+
+    Row n holds P(K <= k); with ``at_least_one`` the distribution is conditioned on
+    K >= 1 (rows with n = 0 or p = 0 then put all mass on k = 1, never used).
+    """
+    from scipy.stats import binom
+
+    n = np.arange(max_n + 1)[:, None]
+    k = np.arange(max_n + 1)[None, :]
+    pmf = binom.pmf(k, n, p) if p > 0 else (k == 0).astype(float) * np.ones_like(n)
+    if at_least_one:
+        pmf = pmf.copy()
+        pmf[:, 0] = 0.0
+        mass = pmf.sum(axis=1, keepdims=True)
+        empty = mass[:, 0] <= 0
+        pmf = np.where(mass > 0, pmf / np.where(mass > 0, mass, 1.0), 0.0)
+        pmf[empty, 1] = 1.0
+    cdf = np.cumsum(pmf, axis=1)
+    cdf[:, -1] = 1.0
+    # guard each row: the cdf reaches 1 at k = n
+    for row in range(max_n + 1):
+        cdf[row, row:] = 1.0
+    return cdf
+
+
+def invert_table(cdf: np.ndarray, n: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draw k with P(k) from row ``n`` of a cumulative table."""
+    rows = cdf[n]
+    return (u[..., None] > rows).sum(axis=-1)
+
+
+class MissegregationSampler:
+    """Daughter karyotypes of divisions known to have at least one missegregation.
+
+    Built once per missegregation rate and genome; turns ``3 * n_chromosomes``
+    uniforms per division into the exact conditional distribution of the per-chromosome
+    net changes. The chromosome of the first missegregation is drawn from its exact
+    conditional probability, the others independently, which makes every division
+    count instead of rejecting the (common) ones with no event.
+    """
+
+    def __init__(self, beta: float, max_copies: int) -> None:
+        self.beta = float(beta)
+        self.max_copies = int(max_copies)
+        self.uncond = binomial_cdf_table(max_copies, beta)
+        self.cond = binomial_cdf_table(max_copies, beta, at_least_one=True)
+        self.half = binomial_cdf_table(max_copies, 0.5)
+        self.q = (1.0 - beta) ** np.arange(max_copies + 1)
+
+    def p_any(self, copies_total: np.ndarray) -> np.ndarray:
+        """Probability that at least one copy missegregates, given the total copies."""
+        return -np.expm1(np.log1p(-self.beta) * copies_total) if self.beta < 1 else (
+            (copies_total > 0).astype(float))
+
+    def changes(self, copies: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Net change ``2X - k`` of daughter A per chromosome, given >= 1 missegregation.
+
+        Parameters
+        ----------
+        copies : ndarray of int, shape (m, n_chromosomes)
+            Parent karyotypes (all copy numbers within 0..max_copies).
+        u : ndarray of float, shape (m, 3 * n_chromosomes)
+            Uniforms in (0, 1).
+
+        Returns
+        -------
+        ndarray of int16, shape (m, n_chromosomes)
+        """
+        m, n_chrom = copies.shape
+        q = self.q[copies]
+        # suffix products: probability of no missegregation on chromosomes c..end
+        suffix = np.cumprod(q[:, ::-1], axis=1)[:, ::-1]
+        hit = np.zeros(m, dtype=bool)
+        k = np.zeros((m, n_chrom), dtype=np.int64)
+        for c in range(n_chrom):
+            u1 = u[:, c]
+            u2 = u[:, n_chrom + c]
+            n = copies[:, c]
+            denom = 1.0 - suffix[:, c]
+            p_first = np.divide(1.0 - q[:, c], denom, out=np.ones(m), where=denom > 0)
+            first = ~hit & (u1 < p_first) & (n > 0)
+            k_cond = invert_table(self.cond, n, u2)
+            k_free = invert_table(self.uncond, n, u2)
+            k[:, c] = np.where(first, k_cond, np.where(hit, k_free, 0))
+            hit |= first
+        to_a = invert_table(self.half, k, u[:, 2 * n_chrom:])
+        return (2 * to_a - k).astype(np.int16)
+
+
+def binomial_from_uniform(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) draws from uniforms, vectorised.
+
+    Exact inversion where ``n * min(p, 1 - p) < 25``; above that a normal
+    approximation with continuity and skewness (Cornish-Fisher) corrections, whose
+    error in distribution is O(1 / (n p (1 - p))). Used only by tau-leaping.
+
+    Parameters
+    ----------
+    n : ndarray of int
+        Trials (>= 0).
+    p : ndarray of float
+        Success probabilities in [0, 1].
+    u : ndarray of float
+        Uniforms in (0, 1).
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    n = np.asarray(n, dtype=np.int64)
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    u = np.asarray(u, dtype=np.float64)
+    n, p, u = np.broadcast_arrays(n, p, u)
+    flip = p > 0.5
+    pp = np.where(flip, 1.0 - p, p)
+    uu = np.where(flip, 1.0 - u, u)
+    mean = n * pp
+    out = np.zeros(n.shape, dtype=np.int64)
+    small = mean < 25.0
+    if np.any(small):
+        out[small] = _binomial_inversion(n[small], pp[small], uu[small])
+    big = ~small
+    if np.any(big):
+        from scipy.special import ndtri
+
+        nb, pb, ub = n[big], pp[big], uu[big]
+        var = nb * pb * (1.0 - pb)
+        sd = np.sqrt(var)
+        z = ndtri(ub)
+        skew = (1.0 - 2.0 * pb) / sd
+        z = z + (z * z - 1.0) * skew / 6.0
+        draw = np.floor(nb * pb + sd * z + 0.5)
+        out[big] = np.clip(draw, 0, nb).astype(np.int64)
+    return np.where(flip, n - out, out)
+
+
+def _binomial_inversion(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Sequential-search inversion for Binomial(n, p) with small mean."""
+    k = np.zeros(n.shape, dtype=np.int64)
+    with np.errstate(divide="ignore"):
+        pmf = np.exp(n * np.log1p(-p))
+    pmf = np.where(p >= 1.0, 0.0, pmf)
+    cdf = pmf.copy()
+    ratio = np.divide(p, 1.0 - p, out=np.zeros_like(p), where=p < 1.0)
+    active = (u > cdf) & (k < n)
+    idx = np.nonzero(active)[0]
+    while idx.size:
+        kk = k[idx] + 1
+        pmf_i = pmf[idx] * (n[idx] - kk + 1) / kk * ratio[idx]
+        pmf[idx] = pmf_i
+        cdf[idx] += pmf_i
+        k[idx] = kk
+        still = (u[idx] > cdf[idx]) & (kk < n[idx]) & (pmf_i > 0)
+        idx = idx[still]
+    return k
