@@ -7,13 +7,15 @@ and installed by the ``lessons`` extra.
 
 __version__ = "0.1.0"
 
-from . import karyotype, rng
+from . import karyotype, rng, scenarios, theory
+from .cohort import Cohort, simulate_many, sweep
 from .engine import simulate
 from .params import CIN, Escape, Fitness, Genome, Growth, Scenario, Therapy
 from .result import Run
 
 __all__ = [
     "CIN",
+    "Cohort",
     "Escape",
     "Fitness",
     "Genome",
@@ -24,5 +26,9 @@ __all__ = [
     "__version__",
     "karyotype",
     "rng",
+    "scenarios",
     "simulate",
+    "simulate_many",
+    "sweep",
+    "theory",
 ]

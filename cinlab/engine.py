@@ -51,9 +51,9 @@ ROUTE_NONE, ROUTE_KARYOTYPE, ROUTE_MUTATION = 0, 1, 2
 ROUTE_NAMES = {ROUTE_NONE: "none", ROUTE_KARYOTYPE: "karyotype", ROUTE_MUTATION: "mutation"}
 
 #: Default population size at which "auto" switches from exact to tau-leaping.
-SWITCH_SIZE = 1000
+SWITCH_SIZE = 200
 #: Default tau-leap step (days).
-TAU_STEP = 0.25
+TAU_STEP = 0.5
 _EPS = 1e-9
 _LANE_SHIFT = np.uint64(40)
 
@@ -531,7 +531,7 @@ class Batch:
                 continue
             hit = sel & (u[:, 0] < sampler.p_any(ncopies))
             if hit.any():
-                uu = uniforms(base[hit][:, None], np.arange(4, 4 + 3 * n_chrom))
+                uu = uniforms(base[hit][:, None], np.arange(4, 4 + 2 * n_chrom))
                 change[hit] = sampler.changes(kary[hit], uu)
                 any_mis |= hit
         mutate = (~self.esc[rows, slot]) & (~self.mut[rows, slot]) & (u[:, 1] < self.mu)
@@ -588,7 +588,8 @@ class Batch:
             p_b, p_d = p_b / s, p_d / s
         rank = np.arange(li.size) - np.searchsorted(li, li, side="left")
         base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])[li]
-        lanes = rank.astype(np.uint64)[:, None] * np.uint64(4) + np.arange(4, dtype=np.uint64)
+        lanes = rank.astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
+            5 + self.n_chrom, dtype=np.uint64)
         u = uniforms(base[:, None], lanes)
         births = binomial_from_uniform(n, p_b, u[:, 0])
         p_d_rest = np.divide(p_d, 1.0 - p_b, out=np.zeros_like(p_d), where=p_b < 1.0)
@@ -605,31 +606,42 @@ class Batch:
         mis = binomial_from_uniform(births - mutants, p_any, u[:, 3])
         self.count[lr, lc] = n + births - mutants - deaths
         self.t[rows] = t + dt
-        # daughters of missegregating divisions, then escape mutants
         parts_rows, parts_kary, parts_mut, parts_parent, parts_mult = [], [], [], [], []
         pid = self.cid[lr, lc]
+        pmut = self.mut[lr, lc]
         if mis.any():
-            idx = np.repeat(np.arange(li.size), mis)
-            div = np.arange(idx.size) - np.repeat(np.cumsum(mis) - mis, mis)
-            dbase = stream_base(self.keys[rows], STREAM_DIVISION, self.n_tau[rows])[li[idx]]
-            n3 = 3 * self.n_chrom
-            lane0 = (rank[idx].astype(np.uint64) << _LANE_SHIFT) + div.astype(np.uint64) * \
-                np.uint64(n3)
-            uu = uniforms((dbase + lane0)[:, None], np.arange(n3, dtype=np.uint64))
-            pk = kary[idx].astype(np.int16)
-            change = np.empty_like(pk)
-            for flag in (True, False):
-                sel = cin[idx] == flag
-                if sel.any():
-                    change[sel] = self.samplers[flag].changes(pk[sel], uu[sel])
-            dk = np.empty((2 * idx.size, self.n_chrom), dtype=np.int16)
-            dk[0::2] = pk + change
-            dk[1::2] = pk - change
-            parts_rows.append(np.repeat(lr[idx], 2))
-            parts_kary.append(dk)
-            parts_mut.append(np.repeat(self.mut[lr, lc][idx], 2))
-            parts_parent.append(np.repeat(pid[idx], 2))
-            parts_mult.append(np.ones(2 * idx.size, dtype=np.int64))
+            # divisions with exactly one missegregated copy, counted per chromosome
+            p_one = np.where(cin, self.samplers[True].p_single(ncopies),
+                             self.samplers[False].p_single(ncopies))
+            single = binomial_from_uniform(mis, p_one, u[:, 4])
+            multi = mis - single
+            if single.any():
+                self._single_events(lr, kary, pmut, pid, single, ncopies, u[:, 5:],
+                                    parts_rows, parts_kary, parts_mut, parts_parent,
+                                    parts_mult)
+            if multi.any():
+                idx = np.repeat(np.arange(li.size), multi)
+                div = np.arange(idx.size) - np.repeat(np.cumsum(multi) - multi, multi)
+                dbase = stream_base(self.keys[rows], STREAM_DIVISION,
+                                    self.n_tau[rows])[li[idx]]
+                n2 = 2 * self.n_chrom
+                lane0 = (rank[idx].astype(np.uint64) << _LANE_SHIFT) + \
+                    div.astype(np.uint64) * np.uint64(n2)
+                uu = uniforms((dbase + lane0)[:, None], np.arange(n2, dtype=np.uint64))
+                pk = kary[idx].astype(np.int16)
+                change = np.empty_like(pk)
+                for flag in (True, False):
+                    sel = cin[idx] == flag
+                    if sel.any():
+                        change[sel] = self.samplers[flag].changes(pk[sel], uu[sel], 2)
+                dk = np.empty((2 * idx.size, self.n_chrom), dtype=np.int16)
+                dk[0::2] = pk + change
+                dk[1::2] = pk - change
+                parts_rows.append(np.repeat(lr[idx], 2))
+                parts_kary.append(dk)
+                parts_mut.append(np.repeat(pmut[idx], 2))
+                parts_parent.append(np.repeat(pid[idx], 2))
+                parts_mult.append(np.ones(2 * idx.size, dtype=np.int64))
         if mutants.any():
             has = mutants > 0
             parts_rows.append(lr[has])
@@ -652,12 +664,47 @@ class Batch:
         self._compact(rows)
         self._status(rows)
 
+    def _single_events(self, lr: np.ndarray, kary: np.ndarray, pmut: np.ndarray,
+                       pid: np.ndarray, single: np.ndarray, ncopies: np.ndarray,
+                       u: np.ndarray, *parts: list) -> None:
+        """Split single-missegregation divisions over chromosomes (multinomial).
+
+        A division in which only one copy of chromosome c missegregates gives one daughter
+        with a copy gained and one with a copy lost; the number of such divisions per
+        chromosome is multinomial with probabilities proportional to the copies.
+        """
+        has = np.nonzero(single > 0)[0]
+        left = single[has].copy()
+        copies_left = ncopies[has].astype(np.float64)
+        k = kary[has].astype(np.int16)
+        rows, mut, par = lr[has], pmut[has], pid[has]
+        for c in range(self.n_chrom):
+            share = np.divide(k[:, c], copies_left, out=np.zeros(has.size),
+                              where=copies_left > 0)
+            x = binomial_from_uniform(left, np.minimum(share, 1.0), u[has, c])
+            left -= x
+            copies_left -= k[:, c]
+            sel = np.nonzero(x > 0)[0]
+            if sel.size == 0:
+                continue
+            for sign in (1, -1):
+                dk = k[sel].copy()
+                dk[:, c] += sign
+                for store, value in zip(parts, (rows[sel], dk, mut[sel], par[sel], x[sel]),
+                                        strict=True):
+                    store.append(value)
+
     # ---------------------------------------------------------------------- run
 
-    def run(self) -> Batch:
-        """Simulate every replicate to its end; returns self."""
+    def run(self, callback=None) -> Batch:
+        """Simulate every replicate to its end; returns self.
+
+        ``callback(n_finished)`` is called after every iteration when given.
+        """
         while True:
             running = self.status == RUNNING
+            if callback is not None:
+                callback(int(self.n_rep - running.sum()))
             if not running.any():
                 break
             exact = np.nonzero(running & ~self.tau_mode)[0]

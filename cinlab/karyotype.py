@@ -12,6 +12,7 @@ to twice the parent's.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -126,29 +127,14 @@ def escape_chromosome(karyotype: np.ndarray, ploidy: int, bypass_chromosomes: Se
 # Samplers driven by given uniforms (the engine's counter-based random numbers).
 
 
-def binomial_cdf_table(max_n: int, p: float, at_least_one: bool = False) -> np.ndarray:
-    """Cumulative Binomial(n, p) probabilities for n = 0..max_n, k = 0..max_n.
-
-    Row n holds P(K <= k); with ``at_least_one`` the distribution is conditioned on
-    K >= 1 (rows with n = 0 or p = 0 then put all mass on k = 1, never used).
-    """
-    from scipy.stats import binom
-
-    n = np.arange(max_n + 1)[:, None]
-    k = np.arange(max_n + 1)[None, :]
-    pmf = binom.pmf(k, n, p) if p > 0 else (k == 0).astype(float) * np.ones_like(n)
-    if at_least_one:
-        pmf = pmf.copy()
-        pmf[:, 0] = 0.0
-        mass = pmf.sum(axis=1, keepdims=True)
-        empty = mass[:, 0] <= 0
-        pmf = np.where(mass > 0, pmf / np.where(mass > 0, mass, 1.0), 0.0)
-        pmf[empty, 1] = 1.0
-    cdf = np.cumsum(pmf, axis=1)
-    cdf[:, -1] = 1.0
-    # guard each row: the cdf reaches 1 at k = n
-    for row in range(max_n + 1):
-        cdf[row, row:] = 1.0
+def binomial_cdf_table(max_n: int, p: float) -> np.ndarray:
+    """Cumulative Binomial(n, p) probabilities: row n, column k holds P(K <= k)."""
+    cdf = np.ones((max_n + 1, max_n + 1))
+    for n in range(max_n + 1):
+        acc = 0.0
+        for k in range(n):
+            acc += math.comb(n, k) * p**k * (1.0 - p) ** (n - k)
+            cdf[n, k] = acc
     return cdf
 
 
@@ -159,67 +145,84 @@ def invert_table(cdf: np.ndarray, n: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 class MissegregationSampler:
-    """Daughter karyotypes of divisions known to have at least one missegregation.
+    """Daughter karyotypes of divisions known to have at least one or two missegregations.
 
-    Built once per missegregation rate and genome; turns ``3 * n_chromosomes``
+    Built once per missegregation rate and genome; turns ``2 * n_chromosomes``
     uniforms per division into the exact conditional distribution of the per-chromosome
-    net changes. The chromosome of the first missegregation is drawn from its exact
-    conditional probability, the others independently, which makes every division
-    count instead of rejecting the (common) ones with no event.
+    net changes, given that at least ``at_least`` copies missegregated. Chromosomes are
+    drawn in order, each from its exact conditional distribution given what the
+    remaining ones can still contribute, so no draw is ever rejected.
     """
 
     def __init__(self, beta: float, max_copies: int) -> None:
         self.beta = float(beta)
         self.max_copies = int(max_copies)
-        self.uncond = binomial_cdf_table(max_copies, beta)
-        self.cond = binomial_cdf_table(max_copies, beta, at_least_one=True)
+        n = np.arange(max_copies + 1)
+        self.pmf = np.zeros((max_copies + 1, max_copies + 1))
+        for i in n:
+            for k in range(i + 1):
+                self.pmf[i, k] = math.comb(int(i), k) * beta**k * (1.0 - beta) ** (i - k)
         self.half = binomial_cdf_table(max_copies, 0.5)
-        self.q = (1.0 - beta) ** np.arange(max_copies + 1)
+        self.log_q = math.log1p(-beta) if beta < 1 else -math.inf
+        self.ratio = beta / (1.0 - beta) if beta < 1 else math.inf
 
     def p_any(self, copies_total: np.ndarray) -> np.ndarray:
         """Probability that at least one copy missegregates, given the total copies."""
-        return -np.expm1(np.log1p(-self.beta) * copies_total) if self.beta < 1 else (
-            (copies_total > 0).astype(float))
+        if self.beta >= 1:
+            return (np.asarray(copies_total) > 0).astype(float)
+        return -np.expm1(self.log_q * np.asarray(copies_total, dtype=np.float64))
 
-    def changes(self, copies: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Net change ``2X - k`` of daughter A per chromosome, given >= 1 missegregation.
+    def p_single(self, copies_total: np.ndarray) -> np.ndarray:
+        """Probability of exactly one missegregation given at least one."""
+        total = np.asarray(copies_total, dtype=np.float64)
+        p_any = self.p_any(total)
+        p_one = total * self.beta * np.exp(self.log_q * np.maximum(total - 1, 0))
+        return np.divide(p_one, p_any, out=np.zeros_like(p_one), where=p_any > 0)
+
+    def changes(self, copies: np.ndarray, u: np.ndarray, at_least: int = 1) -> np.ndarray:
+        """Net change ``2X - k`` of daughter A per chromosome, given >= ``at_least`` events.
 
         Parameters
         ----------
         copies : ndarray of int, shape (m, n_chromosomes)
             Parent karyotypes (all copy numbers within 0..max_copies).
-        u : ndarray of float, shape (m, 3 * n_chromosomes)
+        u : ndarray of float, shape (m, 2 * n_chromosomes)
             Uniforms in (0, 1).
+        at_least : {1, 2}
+            Condition on at least this many missegregated copies in the division.
 
         Returns
         -------
         ndarray of int16, shape (m, n_chromosomes)
         """
         m, n_chrom = copies.shape
-        q = self.q[copies]
-        # suffix products: probability of no missegregation on chromosomes c..end
-        suffix = np.cumprod(q[:, ::-1], axis=1)[:, ::-1]
-        hit = np.zeros(m, dtype=bool)
+        copies = copies.astype(np.int64)
+        # remaining[:, c]: copies on chromosomes c..end; P(>=1) and P(>=2) events there
+        remaining = np.zeros((m, n_chrom + 1))
+        remaining[:, :n_chrom] = np.cumsum(copies[:, ::-1], axis=1)[:, ::-1]
+        none = np.exp(self.log_q * remaining)
+        ge1 = -np.expm1(self.log_q * remaining)
+        ge2 = np.maximum(ge1 - none * self.ratio * remaining, 0.0)
+        need = np.full(m, at_least, dtype=np.int64)
         k = np.zeros((m, n_chrom), dtype=np.int64)
+        kk = np.arange(self.max_copies + 1)
         for c in range(n_chrom):
-            u1 = u[:, c]
-            u2 = u[:, n_chrom + c]
-            n = copies[:, c]
-            denom = 1.0 - suffix[:, c]
-            p_first = np.divide(1.0 - q[:, c], denom, out=np.ones(m), where=denom > 0)
-            first = ~hit & (u1 < p_first) & (n > 0)
-            k_cond = invert_table(self.cond, n, u2)
-            k_free = invert_table(self.uncond, n, u2)
-            k[:, c] = np.where(first, k_cond, np.where(hit, k_free, 0))
-            hit |= first
-        to_a = invert_table(self.half, k, u[:, 2 * n_chrom:])
+            pmf = self.pmf[copies[:, c]]
+            rest = need[:, None] - kk[None, :]
+            later = np.where(rest <= 0, 1.0, np.where(rest == 1, ge1[:, c + 1, None],
+                                                      ge2[:, c + 1, None]))
+            cum = np.cumsum(pmf * later, axis=1)
+            k_c = (u[:, c, None] * cum[:, -1:] > cum).sum(axis=1)
+            k[:, c] = np.minimum(k_c, copies[:, c])
+            need = np.maximum(need - k[:, c], 0)
+        to_a = invert_table(self.half, k, u[:, n_chrom:])
         return (2 * to_a - k).astype(np.int16)
 
 
 def binomial_from_uniform(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Binomial(n, p) draws from uniforms, vectorised.
 
-    Exact inversion where ``n * min(p, 1 - p) < 25``; above that a normal
+    Exact inversion where ``n * min(p, 1 - p) < 10``; above that a normal
     approximation with continuity and skewness (Cornish-Fisher) corrections, whose
     error in distribution is O(1 / (n p (1 - p))). Used only by tau-leaping.
 
@@ -245,7 +248,7 @@ def binomial_from_uniform(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.nda
     uu = np.where(flip, 1.0 - u, u)
     mean = n * pp
     out = np.zeros(n.shape, dtype=np.int64)
-    small = mean < 25.0
+    small = mean < 10.0
     if np.any(small):
         out[small] = _binomial_inversion(n[small], pp[small], uu[small])
     big = ~small

@@ -124,8 +124,8 @@ class Run:
         if len(c["count"]) == 0:
             return {}
         i = int(np.argmax(c["count"]))
-        return {k: (v[i].tolist() if isinstance(v[i], np.ndarray) else v[i].item())
-                for k, v in c.items()}
+        return {k: (v[i].tolist() if isinstance(v[i], np.ndarray) else
+                    v[i] if isinstance(v[i], str) else v[i].item()) for k, v in c.items()}
 
     def __repr__(self) -> str:
         return (f"Run(status={self.status!r}, end_time={self.end_time:g}, "

@@ -1,0 +1,595 @@
+"""Virtual cohorts: many replicate tumours, relapse statistics and survival curves.
+
+Replicate k of a cohort with seed s is seeded by ``SeedSequence(s).spawn(n_runs)[k]``.
+All replicates are simulated side by side in one vectorised batch; because the engine's
+random numbers are keyed by replicate, replicate k is identical whether it is simulated
+in the cohort, alone (``cohort.run(k)``), or in a chunk sent to another process
+(``executor=``). Two cohorts with the same seed use common random numbers, so the
+difference between two arms is the treatment's, not noise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+from .engine import (
+    DURATION,
+    EXTINCT,
+    MAX_CELLS,
+    ROUTE_KARYOTYPE,
+    ROUTE_MUTATION,
+    SWITCH_SIZE,
+    TAU_STEP,
+    Batch,
+    simulate,
+)
+from .params import Scenario
+from .rng import seed_provenance, seed_sequence
+
+__all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"]
+
+_FORMAT = "cinlab.cohort/1"
+_ARRAYS = {
+    "status": np.int8, "end_time": np.float64, "final_total": np.int64,
+    "final_escaped": np.int64, "detection_time": np.float64,
+    "therapy_start_time": np.float64, "relapse_time": np.float64,
+    "dominant_route": np.int8, "dominant_chromosome": np.int64,
+    "dominant_aneuploidy": np.int64, "dominant_escaped": bool,
+    "escape_route": np.int8, "escape_chromosome": np.int64,
+}
+
+
+@dataclass(frozen=True)
+class Survival:
+    """A Kaplan-Meier relapse-free curve (step function) with its confidence band.
+
+    Attributes
+    ----------
+    time : ndarray
+        Days after therapy start; the curve is ``probability[i]`` from ``time[i]`` on.
+    probability, lower, upper : ndarray
+        Relapse-free probability and its pointwise confidence band.
+    n_at_risk : int
+        Treated runs in the analysis.
+    n_events : int
+        Relapses (or progressions) observed.
+    """
+
+    time: np.ndarray
+    probability: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    n_at_risk: int
+    n_events: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A log-rank comparison of two relapse-free curves."""
+
+    statistic: float
+    pvalue: float
+
+    def __str__(self) -> str:
+        return f"log-rank statistic {self.statistic:.2f}, p = {self.pvalue:.2g}"
+
+
+def _summaries(batch: Batch) -> dict[str, np.ndarray]:
+    """Per-replicate summary arrays of a finished batch."""
+    width = int(batch.used.max())
+    count = batch.count[:, :width]
+    rows = np.arange(batch.n_rep)
+    dom = np.argmax(count, axis=1)
+    alive = count[rows, dom] > 0
+    esc_count = np.where(batch.esc[:, :width], count, 0)
+    dom_esc = np.argmax(esc_count, axis=1)
+    has_esc = esc_count[rows, dom_esc] > 0
+    return {
+        "status": batch.status.copy(),
+        "end_time": batch.t.copy(),
+        "final_total": batch.total.copy(),
+        "final_escaped": batch.escaped_total.copy(),
+        "detection_time": batch.detection_time.copy(),
+        "therapy_start_time": batch.t0.copy(),
+        "relapse_time": batch.relapse_time.copy(),
+        "dominant_route": np.where(alive, batch.route[rows, dom], 0).astype(np.int8),
+        "dominant_chromosome": np.where(alive, batch.chrom[rows, dom], 0).astype(np.int64),
+        "dominant_aneuploidy": np.where(alive, batch.aneu[rows, dom], 0).astype(np.int64),
+        "dominant_escaped": alive & batch.esc[rows, dom],
+        "escape_route": np.where(has_esc, batch.route[rows, dom_esc], 0).astype(np.int8),
+        "escape_chromosome": np.where(has_esc, batch.chrom[rows, dom_esc], 0).astype(np.int64),
+        "burden": np.where(batch.rec_total >= 0, batch.rec_total, np.nan).astype(np.float64),
+        "escaped_burden": np.where(batch.rec_escaped >= 0, batch.rec_escaped,
+                                   np.nan).astype(np.float64),
+    }
+
+
+def _run_chunk(scenario: Scenario, entropy: int, spawn_key: tuple, n_runs: int,
+               indices: Sequence[int], method: str, switch_size: int, tau_step: float
+               ) -> dict[str, np.ndarray]:
+    """Simulate replicates ``indices`` of a cohort (picklable, for executors)."""
+    children = np.random.SeedSequence(entropy, spawn_key=spawn_key).spawn(n_runs)
+    batch = Batch(scenario, [children[i] for i in indices], method=method,
+                  switch_size=switch_size, tau_step=tau_step)
+    return _summaries(batch.run())
+
+
+class _Progress:
+    """A progress bar: tqdm's notebook-aware bar when available, plain text otherwise."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.done = total, 0
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - tqdm ships with the lessons extra
+            self.bar = None
+            print(f"{desc}: 0/{total}", file=sys.stderr)
+        else:
+            self.bar = tqdm(total=total, desc=desc)
+
+    def update(self, done: int) -> None:
+        if done <= self.done:
+            return
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        elif done == self.total or done * 10 // self.total > self.done * 10 // self.total:
+            print(f"{done}/{self.total}", file=sys.stderr)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Cohort:
+    """Replicate tumours of one scenario and their relapse statistics.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario every replicate ran.
+    seed : dict
+        Seed provenance: replicate k is ``SeedSequence(entropy, spawn_key).spawn(n)[k]``.
+    n_runs : int
+        Number of replicates.
+    extinct, detected, relapsed, treated : ndarray of bool
+        Per replicate: every cell died; the tumour reached the detection size; it
+        relapsed after therapy; therapy started.
+    detection_time, therapy_start_time : ndarray of float
+        Days (nan where it did not happen).
+    relapse_time : ndarray of float
+        Days from therapy start to relapse (nan where no relapse).
+    final_total, final_escaped : ndarray of int
+        Cells at the end of each run.
+    times : ndarray
+        The common record grid (days).
+    burden, escaped_burden : ndarray, shape (n_runs, n_times)
+        Cells on the grid; 0 after extinction, nan after a run stopped at max_cells.
+    dominant_route, escape_route : ndarray of str
+        Route ("none", "karyotype", "mutation") of the largest clone at the end, and of
+        the largest escaped clone.
+    dominant_chromosome, escape_chromosome : ndarray of int
+        Their bypass chromosome (0 if none).
+    dominant_aneuploidy : ndarray of int
+        Aneuploidy score of the largest clone at the end.
+    dominant_escaped : ndarray of bool
+        Whether the largest clone at the end is oncogene-independent.
+    """
+
+    def __init__(self, scenario: Scenario, seed: dict, data: Mapping[str, np.ndarray],
+                 method: str = "auto", switch_size: int = SWITCH_SIZE,
+                 tau_step: float = TAU_STEP) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.method = method
+        self._engine = {"switch_size": switch_size, "tau_step": tau_step}
+        self._data = dict(data)
+        self.n_runs = int(self._data["status"].size)
+        self.times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval)
+        routes = np.array(["none", "karyotype", "mutation"], dtype=object)
+        self.extinct = self._data["status"] == EXTINCT
+        self.detected = ~np.isnan(self._data["detection_time"])
+        self.treated = ~np.isnan(self._data["therapy_start_time"])
+        self.relapsed = ~np.isnan(self._data["relapse_time"])
+        self.detection_time = self._data["detection_time"]
+        self.therapy_start_time = self._data["therapy_start_time"]
+        self.relapse_time = self._data["relapse_time"]
+        self.final_total = self._data["final_total"]
+        self.final_escaped = self._data["final_escaped"]
+        self.end_time = self._data["end_time"]
+        self.burden = self._data["burden"]
+        self.escaped_burden = self._data["escaped_burden"]
+        self.dominant_route = routes[self._data["dominant_route"]]
+        self.dominant_chromosome = self._data["dominant_chromosome"]
+        self.dominant_aneuploidy = self._data["dominant_aneuploidy"]
+        self.dominant_escaped = self._data["dominant_escaped"]
+        self.escape_route = routes[self._data["escape_route"]]
+        self.escape_chromosome = self._data["escape_chromosome"]
+
+    def __len__(self) -> int:
+        return self.n_runs
+
+    def __repr__(self) -> str:
+        return f"Cohort(n_runs={self.n_runs}, seed={self.seed['entropy']}): {self.summary()}"
+
+    # ------------------------------------------------------------- replicates
+
+    def run(self, k: int):
+        """Regenerate replicate ``k`` alone, with its full history, as a :class:`Run`.
+
+        It is identical to the k-th replicate of this cohort.
+        """
+        if not (isinstance(k, int | np.integer) and 0 <= k < self.n_runs):
+            raise ValueError(f"k must be an integer in [0, {self.n_runs - 1}]. Got {k!r}.")
+        parent = np.random.SeedSequence(self.seed["entropy"],
+                                        spawn_key=tuple(self.seed["spawn_key"]))
+        child = parent.spawn(self.n_runs)[int(k)]
+        return simulate(self.scenario, seed=child, method=self.method, **self._engine)
+
+    # --------------------------------------------------------------- statistics
+
+    def _survival_data(self):
+        """Event and censoring times (days after therapy start) of treated runs."""
+        from scipy.stats import CensoredData
+
+        treated = self.treated
+        t0 = self.therapy_start_time[treated]
+        relapse = self.relapse_time[treated]
+        status = self._data["status"][treated]
+        end = self.end_time[treated] - t0
+        progressed = np.isnan(relapse) & (status == MAX_CELLS)
+        event = ~np.isnan(relapse) | progressed
+        event_time = np.where(~np.isnan(relapse), relapse, end)
+        follow_up = self.scenario.duration - t0
+        censor_time = np.where(status == DURATION, end, follow_up)
+        return CensoredData(uncensored=event_time[event], right=censor_time[~event]), \
+            int(event.sum()), int(treated.sum())
+
+    def survival(self, confidence: float = 0.95) -> Survival:
+        """Kaplan-Meier relapse-free curve from therapy start (``scipy.stats.ecdf``).
+
+        A relapse is an event; so is a tumour that never shrank below the relapse size
+        and grew to ``max_cells`` (progression). Eradicated tumours and runs still
+        relapse-free at the end are censored at the end of follow-up.
+
+        Parameters
+        ----------
+        confidence : float
+            Level of the pointwise confidence band (Greenwood, log-log transform).
+
+        Returns
+        -------
+        Survival
+        """
+        from scipy.stats import ecdf
+
+        data, n_events, n = self._survival_data()
+        if n == 0:
+            raise ValueError("no run was treated, so there is no relapse-free curve.")
+        if n_events == 0:
+            end = float(np.max(data.right)) if data.right.size else 0.0
+            one = np.ones(2)
+            return Survival(np.array([0.0, end]), one, one.copy(), one.copy(), n, 0)
+        res = ecdf(data).sf
+        ci = res.confidence_interval(confidence_level=confidence, method="log-log")
+        time = np.concatenate([[0.0], res.quantiles])
+        prob = np.concatenate([[1.0], res.probabilities])
+        low = np.concatenate([[1.0], np.nan_to_num(ci.low.probabilities, nan=0.0)])
+        high = np.concatenate([[1.0], np.nan_to_num(ci.high.probabilities, nan=1.0)])
+        return Survival(time, prob, low, high, n, n_events)
+
+    def compare(self, other: Cohort) -> Comparison:
+        """Log-rank test of this cohort's relapse-free curve against another's."""
+        from scipy.stats import logrank
+
+        if not isinstance(other, Cohort):
+            raise ValueError(f"compare expects a Cohort. Got {type(other).__name__}.")
+        mine, n_mine, _ = self._survival_data()
+        theirs, n_theirs, _ = other._survival_data()
+        if n_mine + n_theirs == 0:
+            return Comparison(0.0, 1.0)
+        res = logrank(mine, theirs)
+        return Comparison(float(res.statistic), float(res.pvalue))
+
+    def relapse_fraction(self, confidence: float = 0.95) -> tuple[float, float, float]:
+        """Fraction of treated runs that relapsed, with a Wilson confidence interval."""
+        n = int(self.treated.sum())
+        k = int((self.relapsed & self.treated).sum())
+        if n == 0:
+            return (math.nan, math.nan, math.nan)
+        from scipy.stats import binomtest
+
+        ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+        return (k / n, float(ci.low), float(ci.high))
+
+    def median_relapse_time(self) -> float:
+        """Median days from therapy start to relapse among relapsed runs (nan if none)."""
+        times = self.relapse_time[self.relapsed]
+        return float(np.median(times)) if times.size else math.nan
+
+    def burden_quantiles(self, q: Sequence[float] = (0.1, 0.5, 0.9)) -> dict:
+        """Quantiles of the burden over runs on the common grid (runs still recorded)."""
+        q = np.asarray(q, dtype=np.float64)
+        if np.any((q < 0) | (q > 1)):
+            raise ValueError(f"q must be in [0, 1]. Got {q.tolist()}.")
+        n_known = np.sum(~np.isnan(self.burden), axis=0)
+        out = np.full((q.size, self.times.size), np.nan)
+        cols = n_known > 0
+        if cols.any():
+            out[:, cols] = np.nanquantile(self.burden[:, cols], q, axis=0)
+        return {"times": self.times, "q": q, "quantiles": out, "n_runs": n_known}
+
+    def escape_routes(self, relapsed_only: bool = True) -> dict[str, int]:
+        """Count the route of the largest escaped clone: by chromosome, or mutation."""
+        sel = self.relapsed if relapsed_only else np.ones(self.n_runs, dtype=bool)
+        labels = []
+        for route, chrom in zip(self._data["escape_route"][sel],
+                                self.escape_chromosome[sel], strict=True):
+            if route == ROUTE_KARYOTYPE:
+                labels.append(f"chromosome {chrom}")
+            elif route == ROUTE_MUTATION:
+                labels.append("mutation")
+            else:
+                labels.append("none")
+        return dict(sorted(Counter(labels).items()))
+
+    def summary(self) -> str:
+        """One plain sentence describing the cohort's outcome."""
+        n_treated = int(self.treated.sum())
+        if n_treated == 0:
+            return (f"No tumour reached the detection size in {self.n_runs} runs "
+                    f"({int(self.extinct.sum())} died out).")
+        n_rel = int((self.relapsed & self.treated).sum())
+        text = f"Relapse in {n_rel} of {n_treated} treated tumours"
+        if n_rel:
+            text += f"; median {self.median_relapse_time():.0f} days after therapy started"
+        return text + "."
+
+    # ------------------------------------------------------------ serialisation
+
+    def to_dict(self) -> dict:
+        """Return a JSON-compatible dict that :meth:`from_dict` turns back into a Cohort."""
+        arrays = {k: self._data[k].tolist() for k in _ARRAYS}
+        return {
+            "format": _FORMAT,
+            "scenario": self.scenario.to_dict(),
+            "seed": self.seed,
+            "method": self.method,
+            "engine": dict(self._engine),
+            "arrays": arrays,
+            "burden": self.burden.tolist(),
+            "escaped_burden": self.escaped_burden.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Cohort:
+        """Rebuild a Cohort from :meth:`to_dict` output, validating it."""
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError(f"not a cinlab cohort: expected format {_FORMAT!r}.")
+        try:
+            scenario = Scenario.from_dict(data["scenario"])
+            arrays = {k: np.asarray(data["arrays"][k], dtype=tp) for k, tp in _ARRAYS.items()}
+            burden = np.asarray(data["burden"], dtype=np.float64)
+            escaped = np.asarray(data["escaped_burden"], dtype=np.float64)
+            seed = {"entropy": int(data["seed"]["entropy"]),
+                    "spawn_key": [int(k) for k in data["seed"]["spawn_key"]]}
+            engine = {"switch_size": int(data["engine"]["switch_size"]),
+                      "tau_step": float(data["engine"]["tau_step"])}
+            method = str(data["method"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed cinlab cohort: {exc}") from exc
+        n = arrays["status"].size
+        n_times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval).size
+        if any(a.shape != (n,) for a in arrays.values()) or burden.shape != (n, n_times) \
+                or escaped.shape != burden.shape:
+            raise ValueError("malformed cinlab cohort: array shapes disagree.")
+        if np.any(arrays["final_total"] < 0) or np.any(
+                arrays["final_escaped"] > arrays["final_total"]):
+            raise ValueError("malformed cinlab cohort: counts must satisfy "
+                             "0 <= escaped <= total.")
+        if method not in ("exact", "tau", "auto"):
+            raise ValueError(f"malformed cinlab cohort: unknown method {method!r}.")
+        arrays["burden"] = burden
+        arrays["escaped_burden"] = escaped
+        return cls(scenario, seed, arrays, method=method, **engine)
+
+    def to_json(self, path: str | None = None) -> str:
+        """Serialise to JSON text (and write it to ``path`` if given)."""
+        text = json.dumps(self.to_dict())
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str) -> Cohort:
+        """Load a Cohort from JSON text or a file path; validated, never unpickled."""
+        text = text_or_path
+        if not text_or_path.lstrip().startswith("{"):
+            with open(text_or_path, encoding="utf-8") as fh:
+                text = fh.read()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
+def _check_runs(n_runs: Any) -> int:
+    if isinstance(n_runs, bool) or not isinstance(n_runs, int | np.integer) or not (
+            1 <= n_runs <= 1_000_000):
+        raise ValueError(f"n_runs must be an integer in [1, 1000000]. Got {n_runs!r}.")
+    return int(n_runs)
+
+
+def simulate_many(scenario: Scenario, n_runs: int = 100,
+                  seed: None | int | np.random.SeedSequence | np.random.Generator = None,
+                  progress: bool = False, executor: Executor | None = None,
+                  method: str = "auto", *, chunk_size: int | None = None,
+                  switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP) -> Cohort:
+    """Simulate a cohort of independent replicate tumours.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What every replicate simulates.
+    n_runs : int
+        Number of replicates.
+    seed : None, int, SeedSequence or Generator
+        Replicates are seeded by ``SeedSequence(seed).spawn(n_runs)``; the entropy used
+        is kept in ``cohort.seed``.
+    progress : bool
+        Show a progress bar (tqdm's notebook-aware bar; plain text without tqdm).
+    executor : concurrent.futures.Executor, optional
+        Spread chunks of replicates over an executor (a ProcessPoolExecutor, or
+        dask.distributed's executor); results are identical to the in-process path.
+    method : {"auto", "exact", "tau"}
+        Simulation method (see :func:`cinlab.simulate`).
+    chunk_size : int, optional
+        Replicates per executor task (default: about four tasks per worker).
+    switch_size, tau_step
+        Engine settings (see :func:`cinlab.simulate`).
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    ValueError
+        If ``scenario``, ``n_runs``, ``seed`` or ``method`` is invalid.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario must be a cinlab.Scenario. Got {type(scenario).__name__}.")
+    n_runs = _check_runs(n_runs)
+    ss = seed_sequence(seed)
+    prov = seed_provenance(ss)
+    engine = {"switch_size": switch_size, "tau_step": tau_step}
+    bar = _Progress(n_runs, "runs") if progress else None
+    if executor is None:
+        batch = Batch(scenario, ss.spawn(n_runs), method=method, **engine)
+        batch.run(callback=bar.update if bar else None)
+        data = _summaries(batch)
+    else:
+        workers = getattr(executor, "_max_workers", 2) or 2
+        size = chunk_size or max(1, math.ceil(n_runs / (4 * workers)))
+        chunks = [list(range(i, min(i + size, n_runs))) for i in range(0, n_runs, size)]
+        futures = [executor.submit(_run_chunk, scenario, prov["entropy"],
+                                   tuple(prov["spawn_key"]), n_runs, c, method,
+                                   switch_size, tau_step) for c in chunks]
+        parts, done = [], 0
+        for fut, c in zip(futures, chunks, strict=True):
+            parts.append(fut.result())
+            done += len(c)
+            if bar:
+                bar.update(done)
+        data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if bar:
+        bar.update(n_runs)
+        bar.close()
+    return Cohort(scenario, prov, data, method=method, **engine)
+
+
+class Table:
+    """A tidy table: one row per parameter combination, columns as numpy arrays."""
+
+    def __init__(self, columns: Mapping[str, Iterable]) -> None:
+        self.columns = {k: np.asarray(v) for k, v in columns.items()}
+        lengths = {v.shape[0] for v in self.columns.values()}
+        if len(lengths) > 1:
+            raise ValueError("all columns of a Table must have the same length.")
+
+    def __len__(self) -> int:
+        return next(iter(self.columns.values())).shape[0] if self.columns else 0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def rows(self) -> list[dict]:
+        """The table as a list of row dicts."""
+        return [{k: v[i].item() for k, v in self.columns.items()} for i in range(len(self))]
+
+    def to_csv(self, path: str | None = None) -> str:
+        """CSV text of the table (written to ``path`` if given)."""
+        names = list(self.columns)
+        lines = [",".join(names)]
+        for row in self.rows():
+            lines.append(",".join(f"{row[n]:.6g}" if isinstance(row[n], float) else
+                                  str(row[n]) for n in names))
+        text = "\n".join(lines) + "\n"
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return text
+
+    def __repr__(self) -> str:
+        return self.to_csv()
+
+
+def sweep(scenario: Scenario, parameters: Mapping[str, Sequence], n_runs: int = 100,
+          seed: None | int | np.random.SeedSequence | np.random.Generator = None,
+          progress: bool = False, executor: Executor | None = None,
+          method: str = "auto") -> Table:
+    """Relapse statistics over a grid of one or two parameters.
+
+    Every grid point uses the same seed, so differences between points come from the
+    parameters, not from noise (common random numbers).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario.
+    parameters : mapping of dotted name to values
+        One or two parameters, e.g. ``{"cin.missegregation_rate": [0, 0.002, 0.005]}``.
+    n_runs, seed, progress, executor, method
+        As in :func:`simulate_many`.
+
+    Returns
+    -------
+    Table
+        Columns: the parameters, ``n_runs``, ``n_treated``, ``relapse_fraction``,
+        ``relapse_low``, ``relapse_high`` (95% Wilson interval),
+        ``median_relapse_time``, ``extinct_fraction``, ``detected_fraction``.
+    """
+    if not isinstance(parameters, Mapping) or not 1 <= len(parameters) <= 2:
+        raise ValueError("parameters must map one or two dotted names to values.")
+    names = list(parameters)
+    grids = [list(parameters[n]) for n in names]
+    if any(len(g) == 0 for g in grids):
+        raise ValueError("every swept parameter needs at least one value.")
+    ss = seed_sequence(seed)
+    combos = list(product(*grids))
+    scenarios = [scenario.replace(**dict(zip(names, combo, strict=True))) for combo in combos]
+    cols: dict[str, list] = {n: [] for n in names}
+    for key in ("n_runs", "n_treated", "relapse_fraction", "relapse_low", "relapse_high",
+                "median_relapse_time", "extinct_fraction", "detected_fraction"):
+        cols[key] = []
+    bar = _Progress(len(combos), "grid points") if progress else None
+    for i, (combo, sc) in enumerate(zip(combos, scenarios, strict=True)):
+        cohort = simulate_many(sc, n_runs=n_runs, seed=ss, executor=executor, method=method)
+        frac, low, high = cohort.relapse_fraction()
+        for n, v in zip(names, combo, strict=True):
+            cols[n].append(v)
+        cols["n_runs"].append(cohort.n_runs)
+        cols["n_treated"].append(int(cohort.treated.sum()))
+        cols["relapse_fraction"].append(frac)
+        cols["relapse_low"].append(low)
+        cols["relapse_high"].append(high)
+        cols["median_relapse_time"].append(cohort.median_relapse_time())
+        cols["extinct_fraction"].append(float(cohort.extinct.mean()))
+        cols["detected_fraction"].append(float(cohort.detected.mean()))
+        if bar:
+            bar.update(i + 1)
+    if bar:
+        bar.close()
+    return Table(cols)

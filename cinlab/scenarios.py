@@ -1,0 +1,161 @@
+"""Named, validated scenario presets.
+
+Each preset is a function returning a :class:`~cinlab.params.Scenario`; keyword
+overrides use dotted names (``get("sotillo2010", mad2=True, **{"cin.missegregation_rate":
+0.003})``). Every number below names its source or is labelled a teaching
+simplification; ``docs/model.md`` explains each one.
+
+The virtual tumour is small (detection at 1e5 cells, where a real mouse lung tumour holds
+about 1e8) so that a class can simulate a cohort of a hundred mice in seconds. Rates that
+depend on tumour size (the escape mutation rate) are scaled so that escape is as rare per
+tumour as the experiment suggests: a teaching simplification stated in the lessons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .params import CIN, Escape, Fitness, Genome, Growth, Scenario, Therapy
+
+__all__ = ["describe", "get", "names"]
+
+#: Kras-on growth: net 0.2/day, detection in about 50-60 days (Fisher et al. 2001:
+#: adenocarcinomas by 2 months). Teaching simplification.
+_GROWTH = Growth(birth_rate=0.4, death_rate=0.2)
+#: Oncogene withdrawal: net -0.9/day, a 15-fold fall in 3 days and no addicted cell left
+#: within about two weeks (Fisher et al. 2001: dramatic fall within 3 days, undetectable
+#: by 1 month). Teaching simplification.
+_WITHDRAWAL = {"birth_rate": 0.1, "death_rate": 1.0}
+#: Oncogene-independent cells: net 0.15/day before the aneuploidy cost, relapse a few
+#: months after withdrawal. Teaching simplification.
+_ESCAPE = Escape(bypass_chromosomes=(4, 6, 15), bypass_gain=3, mutation_rate=1e-6,
+                 birth_rate=0.3, death_rate=0.15)
+#: Mad2-driven CIN: 0.15% per copy per division, about 6% of divisions missegregate a
+#: chromosome (HeLa: 0.315% per chromosome, Shi & King 2005). Teaching simplification.
+_MAD2_RATE = 0.0015
+_DETECTION = 1e5
+
+
+def _base(**kw: Any) -> Scenario:
+    defaults = dict(
+        growth=_GROWTH,
+        genome=Genome(n_chromosomes=20, ploidy=2, max_copies=6),
+        cin=CIN(missegregation_rate=_MAD2_RATE, baseline_rate=0.0, window="never"),
+        fitness=Fitness(aneuploidy_cost=0.06),
+        escape=_ESCAPE,
+        therapy=Therapy(start="detection", detection_size=_DETECTION, **_WITHDRAWAL),
+        initial_cells=5,
+        duration=360.0,
+        max_cells=2 * _DETECTION,
+        relapse_size=_DETECTION,
+        record_interval=1.0,
+    )
+    defaults.update(kw)
+    return Scenario(**defaults)
+
+
+def untreated() -> Scenario:
+    """A Kras-driven tumour growing with no therapy (no CIN)."""
+    return _base(therapy=None, duration=120.0, max_cells=1e7)
+
+
+def withdrawal() -> Scenario:
+    """Oncogene addiction: the oncogene is switched off when the tumour is detected."""
+    return _base()
+
+
+def sotillo2010(mad2: bool = True) -> Scenario:
+    """The Sotillo et al. (Nature 2010) experiment, one arm.
+
+    ``mad2=False`` is TI-K (Kras only); ``mad2=True`` is TI-KM: Mad2 is overexpressed
+    (CIN) from the start and switched off together with Kras at detection, when
+    doxycycline is withdrawn.
+    """
+    if not isinstance(mad2, bool):
+        raise ValueError(f"mad2 must be True or False. Got {mad2!r}.")
+    window = "until_therapy" if mad2 else "never"
+    return _base(cin=CIN(missegregation_rate=_MAD2_RATE, baseline_rate=0.0, window=window))
+
+
+def anti_cin(kill: float = 0.05, start: float = 7.0) -> Scenario:
+    """TI-KM, then a drug that kills aneuploid cells, given after the oncogene is off.
+
+    The drug adds ``kill`` deaths per day per chromosome change (aneuploidy score) from
+    ``start`` days after withdrawal on: the hope stated at the end of the story.
+    """
+    sc = sotillo2010(mad2=True)
+    return sc.replace(**{"therapy.kill_aneuploid": kill, "therapy.kill_start": start})
+
+
+def intermittent(on_days: float = 14.0, off_days: float = 14.0) -> Scenario:
+    """A targeted drug given in cycles (on_days on, off_days off) to a CIN tumour."""
+    sc = sotillo2010(mad2=True)
+    return sc.replace(**{"therapy.schedule": "intermittent", "therapy.on_days": on_days,
+                         "therapy.off_days": off_days})
+
+
+def adaptive(pause_fraction: float = 0.5, resume_fraction: float = 1.0) -> Scenario:
+    """Adaptive dosing: pause below half the starting burden, resume at baseline.
+
+    Thresholds from Zhang et al., Nat Commun 8:1816 (2017).
+    """
+    sc = sotillo2010(mad2=True)
+    return sc.replace(**{"therapy.schedule": "adaptive",
+                         "therapy.pause_fraction": pause_fraction,
+                         "therapy.resume_fraction": resume_fraction})
+
+
+_PRESETS: dict[str, Callable[..., Scenario]] = {
+    "untreated": untreated,
+    "withdrawal": withdrawal,
+    "sotillo2010": sotillo2010,
+    "anti_cin": anti_cin,
+    "intermittent": intermittent,
+    "adaptive": adaptive,
+}
+
+
+def names() -> tuple[str, ...]:
+    """Names of the presets."""
+    return tuple(_PRESETS)
+
+
+def describe(name: str) -> str:
+    """The one-paragraph description of a preset."""
+    return (_lookup(name).__doc__ or "").strip()
+
+
+def _lookup(name: str) -> Callable[..., Scenario]:
+    if name not in _PRESETS:
+        raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(_PRESETS)}.")
+    return _PRESETS[name]
+
+
+def get(name: str, **overrides: Any) -> Scenario:
+    """Return preset ``name``, with options and dotted-name overrides applied.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+    **overrides
+        Options of the preset function (e.g. ``mad2=True`` for ``sotillo2010``) and any
+        dotted parameter name (e.g. ``**{"growth.birth_rate": 0.5}``).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, option or parameter, or an out-of-range value.
+    """
+    func = _lookup(name)
+    code = func.__code__
+    options = set(code.co_varnames[: code.co_argcount])
+    kwargs = {k: v for k, v in overrides.items() if k in options}
+    rest = {k: v for k, v in overrides.items() if k not in options}
+    scenario = func(**kwargs)
+    return scenario.replace(**rest) if rest else scenario
