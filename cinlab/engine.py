@@ -657,7 +657,7 @@ class Batch:
                         np.concatenate(parts_mut)[order],
                         np.concatenate(parts_parent)[order],
                         np.concatenate(parts_mult)[order])
-            self.count[lr, lc] -= mis
+            self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
         self.n_tau[rows] += 1
         self._refresh_totals(rows)
         self._record(rows, self.t[rows], inclusive=True)

@@ -349,12 +349,13 @@ class Therapy(_Params):
         "months",
     )
     birth_rate: float = _param(
-        0.1, label="Division rate on therapy", units="per day", lo=0.0, hi=5.0, step=0.01,
+        0.0, label="Division rate on therapy", units="per day", lo=0.0, hi=5.0, step=0.01,
         help="Division rate of addicted cells while therapy is on",
-        source="teaching simplification: >=10-fold fall in 3 days (Fisher et al. 2001)",
+        source="teaching simplification: withdrawal arrests addicted cells; with death_rate "
+        "a 15-fold fall in 3 days (Fisher et al. 2001: >=10-fold)",
     )
     death_rate: float = _param(
-        1.0, label="Death rate on therapy", units="per day", lo=0.0, hi=5.0, step=0.01,
+        0.9, label="Death rate on therapy", units="per day", lo=0.0, hi=5.0, step=0.01,
         help="Death rate of addicted cells while therapy is on",
         source="teaching simplification (see birth_rate)",
     )

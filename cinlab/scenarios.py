@@ -23,10 +23,10 @@ __all__ = ["describe", "get", "names"]
 #: Kras-on growth: net 0.2/day, detection in about 50-60 days (Fisher et al. 2001:
 #: adenocarcinomas by 2 months). Teaching simplification.
 _GROWTH = Growth(birth_rate=0.4, death_rate=0.2)
-#: Oncogene withdrawal: net -0.9/day, a 15-fold fall in 3 days and no addicted cell left
-#: within about two weeks (Fisher et al. 2001: dramatic fall within 3 days, undetectable
-#: by 1 month). Teaching simplification.
-_WITHDRAWAL = {"birth_rate": 0.1, "death_rate": 1.0}
+#: Oncogene withdrawal: addicted cells stop dividing and die at 0.9/day, a 15-fold fall in
+#: 3 days and no addicted cell left within about two weeks (Fisher et al. 2001: dramatic
+#: fall within 3 days, undetectable by 1 month). Teaching simplification.
+_WITHDRAWAL = {"birth_rate": 0.0, "death_rate": 0.9}
 #: Oncogene-independent cells: net 0.15/day before the aneuploidy cost, relapse a few
 #: months after withdrawal. Teaching simplification.
 _ESCAPE = Escape(bypass_chromosomes=(4, 6, 15), bypass_gain=3, mutation_rate=1e-6,

@@ -1,0 +1,355 @@
+"""Cohorts: reproducibility, run(k), executors, statistics, and the Sotillo targets Q1-Q5."""
+
+import json
+import math
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import cinlab
+from cinlab import theory
+
+NO_CIN = cinlab.CIN(missegregation_rate=0.0, baseline_rate=0.0, window="never")
+NO_ESCAPE = cinlab.Escape(mutation_rate=0.0, bypass_chromosomes=())
+
+
+def small_treated(**kw):
+    """A cheap CIN tumour with therapy, relapse and escape (a few ms per run)."""
+    base = cinlab.scenarios.get("sotillo2010", mad2=True, **{
+        "genome": cinlab.Genome(n_chromosomes=6, ploidy=2, max_copies=4),
+        "escape": cinlab.Escape(bypass_chromosomes=(2, 5), bypass_gain=1, mutation_rate=1e-4,
+                                birth_rate=0.3, death_rate=0.15),
+        "therapy.detection_size": 2000.0, "relapse_size": 2000.0, "max_cells": 4000.0,
+        "cin.missegregation_rate": 0.005, "duration": 200.0,
+    })
+    return base.replace(**kw) if kw else base
+
+
+ARRAYS = ("extinct", "detected", "relapsed", "detection_time", "relapse_time",
+          "final_total", "final_escaped", "burden", "escaped_burden", "dominant_aneuploidy",
+          "escape_chromosome")
+
+
+def assert_same_cohort(a, b):
+    for name in ARRAYS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+# ------------------------------------------------------------------ reproducibility
+
+
+def test_same_seed_same_cohort_and_different_seed_differs():
+    sc = small_treated()
+    a = cinlab.simulate_many(sc, n_runs=30, seed=11)
+    b = cinlab.simulate_many(sc, n_runs=30, seed=11)
+    c = cinlab.simulate_many(sc, n_runs=30, seed=12)
+    assert_same_cohort(a, b)
+    assert not np.array_equal(a.burden, c.burden, equal_nan=True)
+
+
+@pytest.mark.parametrize("k", [0, 7, 29])
+def test_run_k_regenerates_replicate_k_exactly(k):
+    sc = small_treated()
+    cohort = cinlab.simulate_many(sc, n_runs=30, seed=5)
+    run = cohort.run(k)
+    assert run.seed["spawn_key"] == [k]
+    n = run.times.size
+    grid = np.isin(run.times, cohort.times)
+    np.testing.assert_array_equal(run.total[grid], cohort.burden[k, : grid.sum()])
+    np.testing.assert_array_equal(run.escaped[grid], cohort.escaped_burden[k, : grid.sum()])
+    assert run.total[n - 1] == cohort.final_total[k]
+    assert run.escaped[n - 1] == cohort.final_escaped[k]
+    for ours, theirs in ((run.detection_time, cohort.detection_time[k]),
+                         (run.relapse_time, cohort.relapse_time[k])):
+        assert (math.isnan(ours) and math.isnan(theirs)) or ours == theirs
+    assert run.extinct == cohort.extinct[k]
+
+
+def test_run_k_rejects_bad_index():
+    cohort = cinlab.simulate_many(small_treated(), n_runs=3, seed=1)
+    with pytest.raises(ValueError, match=r"k must be an integer in \[0, 2\]"):
+        cohort.run(3)
+
+
+def test_common_random_numbers_share_history_before_therapy():
+    """Two arms with the same seed differ only from therapy start on."""
+    sc = small_treated()
+    harsher = sc.replace(**{"therapy.death_rate": 2.0})
+    a = cinlab.simulate_many(sc, n_runs=20, seed=3)
+    b = cinlab.simulate_many(harsher, n_runs=20, seed=3)
+    np.testing.assert_array_equal(a.detection_time, b.detection_time)
+    for k in np.nonzero(a.treated)[0]:
+        before = a.times < a.therapy_start_time[k]
+        np.testing.assert_array_equal(a.burden[k, before], b.burden[k, before])
+    assert not np.array_equal(a.burden, b.burden, equal_nan=True)
+
+
+def test_executor_gives_identical_results():
+    sc = small_treated()
+    local = cinlab.simulate_many(sc, n_runs=24, seed=9)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        remote = cinlab.simulate_many(sc, n_runs=24, seed=9, executor=pool, chunk_size=5)
+    assert_same_cohort(local, remote)
+
+
+def test_progress_bar_reports_to_stderr(capsys):
+    cinlab.simulate_many(small_treated(), n_runs=4, seed=1, progress=True)
+    err = capsys.readouterr().err
+    assert "4/4" in err
+
+
+def test_bad_arguments_are_named():
+    sc = small_treated()
+    with pytest.raises(ValueError, match="n_runs must be an integer"):
+        cinlab.simulate_many(sc, n_runs=0)
+    with pytest.raises(ValueError, match="scenario must be a cinlab.Scenario"):
+        cinlab.simulate_many({"growth": 1}, n_runs=2)
+    with pytest.raises(ValueError, match="method must be"):
+        cinlab.simulate_many(sc, n_runs=2, method="fast")
+
+
+def test_json_round_trip_and_tampering(tmp_path):
+    cohort = cinlab.simulate_many(small_treated(), n_runs=6, seed=2)
+    path = tmp_path / "cohort.json"
+    cohort.to_json(str(path))
+    back = cinlab.Cohort.from_json(str(path))
+    assert_same_cohort(cohort, back)
+    assert back.summary() == cohort.summary()
+    data = json.loads(path.read_text())
+    data["arrays"]["final_escaped"][0] = data["arrays"]["final_total"][0] + 1
+    with pytest.raises(ValueError, match="escaped <= total"):
+        cinlab.Cohort.from_dict(data)
+    with pytest.raises(ValueError, match="not a cinlab cohort"):
+        cinlab.Cohort.from_dict({"format": "pickle"})
+    with pytest.raises(ValueError, match="not valid JSON"):
+        cinlab.Cohort.from_json("{oops")
+
+
+# --------------------------------------------------------------------- statistics
+
+
+def _synthetic(relapse, start, end, status):
+    """A Cohort built from hand-made per-run arrays (for checking the statistics)."""
+    n = len(relapse)
+    sc = cinlab.scenarios.get("withdrawal", duration=100.0)
+    grid = np.arange(0.0, sc.duration + 1e-9, sc.record_interval).size
+    data = {
+        "status": np.asarray(status, np.int8), "end_time": np.asarray(end, float),
+        "final_total": np.ones(n, np.int64), "final_escaped": np.zeros(n, np.int64),
+        "detection_time": np.asarray(start, float),
+        "therapy_start_time": np.asarray(start, float),
+        "relapse_time": np.asarray(relapse, float),
+        "dominant_route": np.zeros(n, np.int8), "dominant_chromosome": np.zeros(n, np.int64),
+        "dominant_aneuploidy": np.zeros(n, np.int64), "dominant_escaped": np.zeros(n, bool),
+        "escape_route": np.zeros(n, np.int8), "escape_chromosome": np.zeros(n, np.int64),
+        "burden": np.zeros((n, grid)), "escaped_burden": np.zeros((n, grid)),
+    }
+    return cinlab.Cohort(sc, {"entropy": 0, "spawn_key": []}, data)
+
+
+def test_kaplan_meier_matches_a_hand_computation():
+    # relapse at 10, 20, 20, 40 days after therapy start; two runs censored at the end
+    # of follow-up (therapy started on day 0, follow-up 100 days) and one eradicated.
+    nan = float("nan")
+    relapse = [10, 20, 20, 40, nan, nan, nan]
+    status = [2, 2, 2, 2, 3, 3, 1]
+    end = [10, 20, 20, 40, 100, 100, 30]
+    cohort = _synthetic(relapse, [0.0] * 7, end, status)
+    surv = cohort.survival()
+    # product-limit by hand: 7 at risk; S = 6/7, then 6/7 * 4/6, then * 3/4
+    expected = {10: 6 / 7, 20: 6 / 7 * 4 / 6, 40: 6 / 7 * 4 / 6 * 3 / 4}
+    for t, s in expected.items():
+        i = np.searchsorted(surv.time, t, side="right") - 1
+        assert surv.probability[i] == pytest.approx(s, rel=1e-12)
+    assert np.all(surv.lower <= surv.probability + 1e-12)
+    assert np.all(surv.upper >= surv.probability - 1e-12)
+    assert surv.n_at_risk == 7
+    assert surv.n_events == 4
+    frac, low, high = cohort.relapse_fraction()
+    assert frac == pytest.approx(4 / 7)
+    assert low < frac < high
+    assert cohort.median_relapse_time() == 20
+    assert cohort.summary() == ("Relapse in 4 of 7 treated tumours; median 20 days after "
+                                "therapy started.")
+
+
+def test_logrank_separates_different_arms_and_not_identical_ones():
+    nan = float("nan")
+    early = _synthetic([5, 6, 7, 8, 9, 10, 11, 12] * 3, [0.0] * 24, [12] * 24, [2] * 24)
+    late = _synthetic([nan] * 20 + [50, 60, 70, 80], [0.0] * 24, [100] * 20 + [80] * 4,
+                      [3] * 20 + [2] * 4)
+    assert early.compare(late).pvalue < 1e-6
+    assert early.compare(early).pvalue == pytest.approx(1.0)
+
+
+def test_burden_quantiles_and_escape_routes():
+    cohort = cinlab.simulate_many(small_treated(), n_runs=40, seed=4)
+    q = cohort.burden_quantiles((0.1, 0.5, 0.9))
+    band = q["quantiles"]
+    ok = ~np.isnan(band[0])
+    assert np.all(band[0][ok] <= band[1][ok])
+    assert np.all(band[1][ok] <= band[2][ok])
+    routes = cohort.escape_routes()
+    assert sum(routes.values()) == int(cohort.relapsed.sum())
+    assert all(k == "mutation" or k.startswith("chromosome ") or k == "none" for k in routes)
+
+
+def test_sweep_returns_a_tidy_table():
+    table = cinlab.sweep(small_treated(), {"escape.birth_rate": [0.1, 0.6]}, n_runs=20,
+                         seed=1)
+    assert len(table) == 2
+    assert list(table["escape.birth_rate"]) == [0.1, 0.6]
+    for col in ("relapse_fraction", "relapse_low", "relapse_high", "median_relapse_time",
+                "extinct_fraction", "n_treated"):
+        assert table[col].shape == (2,)
+    # escaped cells that cannot outgrow death (0.1 < 0.15 per day) never relapse
+    assert table["relapse_fraction"][0] == 0
+    assert table["relapse_fraction"][1] > 0
+    assert table.to_csv().splitlines()[0].startswith("escape.birth_rate,n_runs")
+    with pytest.raises(ValueError, match="one or two"):
+        cinlab.sweep(small_treated(), {}, n_runs=2)
+
+
+# ------------------------------------------------------ cohort path against theory
+
+
+@pytest.mark.statistical
+def test_cohort_extinction_fraction_matches_gamblers_ruin():
+    b, d, top = 0.6, 0.3, 200
+    sc = cinlab.Scenario(growth=cinlab.Growth(birth_rate=b, death_rate=d), cin=NO_CIN,
+                         escape=NO_ESCAPE, therapy=None, duration=1000.0, max_cells=top)
+    n = 4000
+    cohort = cinlab.simulate_many(sc, n_runs=n, seed=21)
+    r = d / b
+    p = (r - r**top) / (1 - r**top)
+    se = math.sqrt(p * (1 - p) / n)
+    assert abs(cohort.extinct.mean() - p) < 4 * se
+    assert p == pytest.approx(float(theory.extinction_probability(b, d)), abs=1e-12)
+
+
+@pytest.mark.statistical
+def test_cohort_escape_at_detection_matches_iwasa():
+    """P(no escaped cell when the tumour reaches M): Iwasa, Michor & Nowak (2006)."""
+    b, d, u, size = 0.5, 0.25, 5e-4, 2000
+    sc = cinlab.Scenario(
+        growth=cinlab.Growth(birth_rate=b, death_rate=d), cin=NO_CIN,
+        escape=cinlab.Escape(mutation_rate=u, bypass_chromosomes=(), birth_rate=b,
+                             death_rate=d),
+        therapy=None, initial_cells=1, duration=2000.0, max_cells=size)
+    cohort = cinlab.simulate_many(sc, n_runs=2000, seed=22, method="exact")
+    reached = cohort.final_total >= size
+    none = (cohort.final_escaped[reached] == 0).mean()
+    p = float(theory.prob_no_resistance_at_size(size, u, b, d))
+    se = math.sqrt(p * (1 - p) / reached.sum())
+    assert abs(none - p) < 4 * se, (none, p, se)
+
+
+# ----------------------------------------------------- the Sotillo targets Q1-Q5
+
+ARM_SIZE = 100
+
+
+@pytest.fixture(scope="module")
+def arms():
+    return {mad2: cinlab.simulate_many(cinlab.scenarios.get("sotillo2010", mad2=mad2),
+                                       n_runs=ARM_SIZE, seed=2010) for mad2 in (False, True)}
+
+
+def _fold_change(cohort, days):
+    treated = np.nonzero(cohort.treated)[0]
+    start = np.ceil(cohort.therapy_start_time[treated]).astype(int)
+    b0 = cohort.burden[treated, start]
+    return np.log10(cohort.burden[treated, start + days] / b0)
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_q1_regression_is_the_same_with_and_without_prior_cin(arms):
+    """Statistic: log10 fold change of the burden 1 to 7 days after withdrawal.
+
+    An equivalence test: on every day the 99% Welch confidence interval of the
+    difference in mean log10 fold change between arms lies within +-0.1 (a 1.26-fold
+    difference in burden, well below what imaging resolves). On days 1 to 3, while the
+    addicted bulk dominates, a two-sample Kolmogorov-Smirnov test must not reject at 1%
+    either. (By day 7 the bulk has fallen 500-fold and the few pre-existing escaped cells
+    of TI-KM tumours start to show: a real, small effect the model predicts.)
+    """
+    for days in range(1, 8):
+        k_arm, km_arm = _fold_change(arms[False], days), _fold_change(arms[True], days)
+        res = stats.ttest_ind(km_arm, k_arm, equal_var=False)
+        ci = res.confidence_interval(confidence_level=0.99)
+        assert ci.low > -0.1, (days, ci)
+        assert ci.high < 0.1, (days, ci)
+        if days <= 3:
+            assert stats.ks_2samp(k_arm, km_arm).pvalue > 0.01
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_q2_relapse_is_more_frequent_after_cin(arms):
+    k_frac = arms[False].relapse_fraction()[0]
+    km_frac = arms[True].relapse_fraction()[0]
+    assert km_frac >= 0.30
+    assert km_frac >= 3 * k_frac
+    assert arms[True].compare(arms[False]).pvalue < 0.01
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_q2_holds_at_a_class_sized_cohort():
+    """30 mice per arm, as a class of 30 students would run."""
+    k = cinlab.simulate_many(cinlab.scenarios.get("sotillo2010", mad2=False), 30, seed=7)
+    km = cinlab.simulate_many(cinlab.scenarios.get("sotillo2010", mad2=True), 30, seed=7)
+    assert km.relapse_fraction()[0] >= 3 * k.relapse_fraction()[0]
+    assert km.compare(k).pvalue < 0.01
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_q3_relapses_are_aneuploid_escaped_and_varied(arms):
+    km = arms[True]
+    rel = km.relapsed
+    assert rel.sum() >= 20
+    assert km.dominant_escaped[rel].all()
+    assert (km.dominant_aneuploidy[rel] > 0).mean() >= 0.7
+    chromosomes = {c for c in km.escape_chromosome[rel] if c > 0}
+    assert len(chromosomes) >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_q4_cin_is_costly():
+    base = cinlab.scenarios.get("untreated", initial_cells=20, max_cells=2e4)
+    rates = {0.0: "never", 0.01: "always"}
+    reach = {}
+    for rate, window in rates.items():
+        sc = base.replace(**{"cin.missegregation_rate": rate, "cin.window": window})
+        cohort = cinlab.simulate_many(sc, n_runs=40, seed=4)
+        reach[rate] = cohort.end_time[cohort.final_total >= 2e4]
+    # growth is slower with CIN: it takes longer to reach 1e5 cells
+    assert stats.ttest_ind(reach[0.01], reach[0.0], equal_var=False,
+                           alternative="greater").pvalue < 0.01
+    # very high missegregation: most lineages die out
+    wild = base.replace(**{"cin.missegregation_rate": 0.2, "cin.window": "always",
+                           "initial_cells": 1})
+    cohort = cinlab.simulate_many(wild, n_runs=100, seed=5)
+    assert cohort.extinct.mean() > 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_q5_time_scales(arms):
+    for cohort in arms.values():
+        treated = np.nonzero(cohort.treated)[0]
+        assert cohort.treated.mean() > 0.9
+        # detectable tumour in about two months
+        assert 40 <= np.median(cohort.detection_time[treated]) <= 75
+        # >= 10-fold fall within 3 days of withdrawal, in every treated tumour
+        assert np.all(_fold_change(cohort, 3) <= -1.0)
+        # below 1% of the detection size (undetectable) within about a month
+        start = np.ceil(cohort.therapy_start_time[treated]).astype(int)
+        detection = cohort.scenario.therapy.detection_size
+        for k, s in zip(treated, start, strict=True):
+            assert np.nanmin(cohort.burden[k, s: s + 31]) < 0.01 * detection
