@@ -40,7 +40,12 @@ __all__ = ["simulate"]
 STREAM_EXACT = 0x11
 STREAM_TAU = 0x22
 STREAM_DIVISION = 0x33
-STREAM_MUTANT = 0x44
+STREAM_SINGLE = 0x44
+#: Clones with at most this many single-missegregation divisions in a step draw each
+#: division's chromosome directly; larger ones split their count multinomially.
+_FEW_EVENTS = 16
+#: Exact iterations taken between two tau-leap steps of a batch.
+_EXACT_BURST = 32
 
 #: Status codes of a replicate.
 RUNNING, EXTINCT, MAX_CELLS, DURATION = 0, 1, 2, 3
@@ -589,7 +594,7 @@ class Batch:
         rank = np.arange(li.size) - np.searchsorted(li, li, side="left")
         base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])[li]
         lanes = rank.astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
-            5 + self.n_chrom, dtype=np.uint64)
+            5, dtype=np.uint64)
         u = uniforms(base[:, None], lanes)
         births = binomial_from_uniform(n, p_b, u[:, 0])
         p_d_rest = np.divide(p_d, 1.0 - p_b, out=np.zeros_like(p_d), where=p_b < 1.0)
@@ -616,7 +621,7 @@ class Batch:
             single = binomial_from_uniform(mis, p_one, u[:, 4])
             multi = mis - single
             if single.any():
-                self._single_events(lr, kary, pmut, pid, single, ncopies, u[:, 5:],
+                self._single_events(rows, li, rank, base, kary, pmut, pid, single, ncopies,
                                     parts_rows, parts_kary, parts_mut, parts_parent,
                                     parts_mult)
             if multi.any():
@@ -664,35 +669,68 @@ class Batch:
         self._compact(rows)
         self._status(rows)
 
-    def _single_events(self, lr: np.ndarray, kary: np.ndarray, pmut: np.ndarray,
+    def _single_events(self, rows: np.ndarray, li: np.ndarray, rank: np.ndarray,
+                       base: np.ndarray, kary: np.ndarray, pmut: np.ndarray,
                        pid: np.ndarray, single: np.ndarray, ncopies: np.ndarray,
-                       u: np.ndarray, *parts: list) -> None:
-        """Split single-missegregation divisions over chromosomes (multinomial).
+                       *parts: list) -> None:
+        """Daughters of divisions in which exactly one chromosome copy missegregated.
 
-        A division in which only one copy of chromosome c missegregates gives one daughter
-        with a copy gained and one with a copy lost; the number of such divisions per
-        chromosome is multinomial with probabilities proportional to the copies.
+        Such a division gives one daughter with a copy of chromosome c gained and one
+        with it lost, c chosen with probability proportional to its copies. Clones with
+        few such divisions draw c for each; larger clones split their count over the
+        chromosomes multinomially (sequential binomials).
         """
-        has = np.nonzero(single > 0)[0]
-        left = single[has].copy()
-        copies_left = ncopies[has].astype(np.float64)
-        k = kary[has].astype(np.int16)
-        rows, mut, par = lr[has], pmut[has], pid[has]
-        for c in range(self.n_chrom):
-            share = np.divide(k[:, c], copies_left, out=np.zeros(has.size),
-                              where=copies_left > 0)
-            x = binomial_from_uniform(left, np.minimum(share, 1.0), u[has, c])
-            left -= x
-            copies_left -= k[:, c]
-            sel = np.nonzero(x > 0)[0]
-            if sel.size == 0:
-                continue
+        n_chrom = self.n_chrom
+        lr = rows[li]
+        out_rows, out_kary, out_mut, out_par, out_mult = [], [], [], [], []
+        few = np.nonzero((single > 0) & (single <= _FEW_EVENTS))[0]
+        if few.size:
+            m = single[few]
+            idx = np.repeat(few, m)
+            event = np.arange(idx.size) - np.repeat(np.cumsum(m) - m, m)
+            sbase = stream_base(self.keys[rows], STREAM_SINGLE, self.n_tau[rows])[li[idx]]
+            lane = (rank[idx].astype(np.uint64) << _LANE_SHIFT) + event.astype(np.uint64)
+            u = uniforms(sbase + lane, np.zeros(1, dtype=np.uint64))
+            cum = np.cumsum(kary[idx], axis=1, dtype=np.int64)
+            chrom = (u[:, None] * ncopies[idx][:, None] >= cum).sum(axis=1)
+            chrom = np.minimum(chrom, n_chrom - 1)
+            sel = np.arange(idx.size)
             for sign in (1, -1):
-                dk = k[sel].copy()
-                dk[:, c] += sign
-                for store, value in zip(parts, (rows[sel], dk, mut[sel], par[sel], x[sel]),
-                                        strict=True):
-                    store.append(value)
+                dk = kary[idx].astype(np.int16)
+                dk[sel, chrom] += sign
+                out_rows.append(lr[idx])
+                out_kary.append(dk)
+                out_mut.append(pmut[idx])
+                out_par.append(pid[idx])
+                out_mult.append(np.ones(idx.size, dtype=np.int64))
+        many = np.nonzero(single > _FEW_EVENTS)[0]
+        if many.size:
+            lanes = rank[many].astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
+                5, 5 + n_chrom, dtype=np.uint64)
+            u = uniforms(base[many][:, None], lanes)
+            left = single[many].copy()
+            copies_left = ncopies[many].astype(np.float64)
+            k = kary[many].astype(np.int16)
+            for c in range(n_chrom):
+                share = np.divide(k[:, c], copies_left, out=np.zeros(many.size),
+                                  where=copies_left > 0)
+                x = binomial_from_uniform(left, np.minimum(share, 1.0), u[:, c])
+                left -= x
+                copies_left -= k[:, c]
+                sel = np.nonzero(x > 0)[0]
+                for sign in (1, -1):
+                    if sel.size == 0:
+                        continue
+                    dk = k[sel].copy()
+                    dk[:, c] += sign
+                    out_rows.append(lr[many[sel]])
+                    out_kary.append(dk)
+                    out_mut.append(pmut[many[sel]])
+                    out_par.append(pid[many[sel]])
+                    out_mult.append(x[sel])
+        for store, values in zip(parts, (out_rows, out_kary, out_mut, out_par, out_mult),
+                                 strict=True):
+            store.extend(values)
 
     # ---------------------------------------------------------------------- run
 
@@ -707,10 +745,15 @@ class Batch:
                 callback(int(self.n_rep - running.sum()))
             if not running.any():
                 break
-            exact = np.nonzero(running & ~self.tau_mode)[0]
-            tau = np.nonzero(running & self.tau_mode)[0]
-            if exact.size:
+            # Exact events are cheap and many, tau steps costly and few: take a burst of
+            # exact iterations per tau step so each tau call covers many replicates.
+            # Scheduling never changes a replicate's own history.
+            for _ in range(_EXACT_BURST):
+                exact = np.nonzero((self.status == RUNNING) & ~self.tau_mode)[0]
+                if exact.size == 0:
+                    break
                 self._exact_step(exact)
+            tau = np.nonzero((self.status == RUNNING) & self.tau_mode)[0]
             if tau.size:
                 self._tau_step(tau)
         return self

@@ -243,39 +243,49 @@ def binomial_from_uniform(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.nda
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     u = np.asarray(u, dtype=np.float64)
     n, p, u = np.broadcast_arrays(n, p, u)
-    flip = p > 0.5
-    pp = np.where(flip, 1.0 - p, p)
-    uu = np.where(flip, 1.0 - u, u)
-    mean = n * pp
     out = np.zeros(n.shape, dtype=np.int64)
-    small = mean < 10.0
-    if np.any(small):
-        out[small] = _binomial_inversion(n[small], pp[small], uu[small])
-    big = ~small
-    if np.any(big):
+    # most clones in a step draw zero events: settle those without further work
+    live = np.nonzero((n > 0) & (p > 0))[0] if n.ndim == 1 else np.flatnonzero(
+        (n > 0) & (p > 0))
+    if live.size == 0:
+        return out
+    n_l, p_l, u_l = n.ravel()[live], p.ravel()[live], u.ravel()[live]
+    flip = p_l > 0.5
+    pp = np.where(flip, 1.0 - p_l, p_l)
+    uu = np.where(flip, 1.0 - u_l, u_l)
+    draw = np.zeros(live.size, dtype=np.int64)
+    small = n_l * pp < 10.0
+    if small.all():
+        draw = _binomial_inversion(n_l, pp, uu)
+    else:
+        if small.any():
+            draw[small] = _binomial_inversion(n_l[small], pp[small], uu[small])
         from scipy.special import ndtri
 
-        nb, pb, ub = n[big], pp[big], uu[big]
-        var = nb * pb * (1.0 - pb)
-        sd = np.sqrt(var)
+        big = ~small
+        nb, pb, ub = n_l[big], pp[big], uu[big]
+        sd = np.sqrt(nb * pb * (1.0 - pb))
         z = ndtri(ub)
-        skew = (1.0 - 2.0 * pb) / sd
-        z = z + (z * z - 1.0) * skew / 6.0
-        draw = np.floor(nb * pb + sd * z + 0.5)
-        out[big] = np.clip(draw, 0, nb).astype(np.int64)
-    return np.where(flip, n - out, out)
+        z = z + (z * z - 1.0) * ((1.0 - 2.0 * pb) / sd) / 6.0
+        draw[big] = np.clip(np.floor(nb * pb + sd * z + 0.5), 0, nb).astype(np.int64)
+    draw = np.where(flip, n_l - draw, draw)
+    out.ravel()[live] = draw
+    return out
 
 
 def _binomial_inversion(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Sequential-search inversion for Binomial(n, p) with small mean."""
     k = np.zeros(n.shape, dtype=np.int64)
     with np.errstate(divide="ignore"):
-        pmf = np.exp(n * np.log1p(-p))
-    pmf = np.where(p >= 1.0, 0.0, pmf)
+        pmf0 = np.exp(n * np.log1p(-p))
+    idx = np.nonzero((u > pmf0) & (n > 0))[0]
+    if idx.size == 0:
+        return k
+    pmf = np.zeros(n.shape)
+    pmf[idx] = pmf0[idx]
     cdf = pmf.copy()
-    ratio = np.divide(p, 1.0 - p, out=np.zeros_like(p), where=p < 1.0)
-    active = (u > cdf) & (k < n)
-    idx = np.nonzero(active)[0]
+    ratio = np.zeros(n.shape)
+    ratio[idx] = p[idx] / (1.0 - p[idx])
     while idx.size:
         kk = k[idx] + 1
         pmf_i = pmf[idx] * (n[idx] - kk + 1) / kk * ratio[idx]
