@@ -56,7 +56,7 @@ ROUTE_NONE, ROUTE_KARYOTYPE, ROUTE_MUTATION = 0, 1, 2
 ROUTE_NAMES = {ROUTE_NONE: "none", ROUTE_KARYOTYPE: "karyotype", ROUTE_MUTATION: "mutation"}
 
 #: Default population size at which "auto" switches from exact to tau-leaping.
-SWITCH_SIZE = 200
+SWITCH_SIZE = 100
 #: Default tau-leap step (days).
 TAU_STEP = 0.5
 _EPS = 1e-9
@@ -212,7 +212,7 @@ class Batch:
 
     def _compact(self, rows: np.ndarray) -> None:
         """Drop dead clone slots of rows that carry many (keeps the live ones' order)."""
-        if rows.size == 0:
+        if rows.size == 0 or self.used[rows].max() <= 64:
             return
         width = int(self.used[rows].max())
         live = self.count[rows, :width] > 0
