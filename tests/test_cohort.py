@@ -353,3 +353,11 @@ def test_q5_time_scales(arms):
         detection = cohort.scenario.therapy.detection_size
         for k, s in zip(treated, start, strict=True):
             assert np.nanmin(cohort.burden[k, s: s + 31]) < 0.01 * detection
+
+
+def test_batch_size_does_not_change_results(monkeypatch):
+    sc = small_treated()
+    whole = cinlab.simulate_many(sc, n_runs=12, seed=8)
+    monkeypatch.setattr(cinlab.cohort, "BATCH_SIZE", 5)
+    pieces = cinlab.simulate_many(sc, n_runs=12, seed=8)
+    assert_same_cohort(whole, pieces)
