@@ -254,6 +254,7 @@ class Cohort:
         event_time = np.where(~np.isnan(relapse), relapse, end)
         follow_up = self.scenario.duration - t0
         censor_time = np.where(status == DURATION, end, follow_up)
+        self._censor_times = censor_time[~event]
         return CensoredData(uncensored=event_time[event], right=censor_time[~event]), \
             int(event.sum()), int(treated.sum())
 
@@ -279,7 +280,8 @@ class Cohort:
         if n == 0:
             raise ValueError("no run was treated, so there is no relapse-free curve.")
         if n_events == 0:
-            end = float(np.max(data.right)) if data.right.size else 0.0
+            right = self._censor_times
+            end = float(np.max(right)) if right.size else 0.0
             one = np.ones(2)
             return Survival(np.array([0.0, end]), one, one.copy(), one.copy(), n, 0)
         res = ecdf(data).sf

@@ -18,8 +18,9 @@ Two methods, switched per replicate by population size under ``method="auto"``:
     clone with rates (b, d) divides with probability ``b g`` and dies with probability
     ``d g``, where ``g = (exp((b - d) dt) - 1) / (b - d)``. For constant rates this
     keeps the exact mean ``n exp((b - d) t)`` at every step and the exact extinction
-    probability ``(d / b) ** n``; the variance per step exceeds the continuous one by
-    O(dt**2), so its error over a fixed time is O(dt) (tested). Within one step,
+    probability ``(d / b) ** n``; the variance per step differs from the continuous one
+    by O(dt**2) (smaller while a clone grows, larger while it shrinks), so its error over
+    a fixed time is O(dt) (tested). Within one step,
     daughters of divisions do not divide again, a division that carries an escape
     mutation does not also missegregate, and detection and relapse are noticed at the
     end of the step.
@@ -124,6 +125,8 @@ class Batch:
             "kill": th.kill_aneuploid if th else 0.0,
         }
         self.mu = sc.escape.mutation_rate
+        cap = sc.growth.carrying_capacity
+        self.capacity = math.inf if cap >= 1e12 else cap
         # records on a fixed grid
         self.rec_times = np.arange(0.0, sc.duration + _EPS, sc.record_interval)
         n_rec = self.rec_times.size
@@ -237,6 +240,9 @@ class Batch:
         d = np.where(esc, r["ed"], np.where(on, r["td"], r["gd"]))
         if r["kill"] > 0:
             d = d + np.where(kill, r["kill"] * aneu, 0.0)
+        if self.capacity < math.inf:
+            room = np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
+            b = b * (room[:, None] if esc.ndim == 2 else room)
         return b, d
 
     # ------------------------------------------------------------ phase & status

@@ -194,6 +194,13 @@ class Growth(_Params):
         help="Rate at which an addicted cell dies while the oncogene is on",
         source="teaching simplification (see birth_rate)",
     )
+    carrying_capacity: float = _param(
+        1e12, label="Room for cells", units="cells", lo=1e3, hi=1e12, step=1.0, log=True,
+        help="Competition for space: every cell's division rate is multiplied by "
+        "(1 - total / carrying_capacity); 1e12 means no competition",
+        source="teaching simplification: logistic competition, the mechanism adaptive "
+        "therapy relies on (Zhang et al. 2017)",
+    )
 
 
 @_document
@@ -249,6 +256,7 @@ class CIN(_Params):
         choices=CIN_WINDOWS,
         help="When missegregation_rate applies: 'always', 'never', 'until_therapy' (switched "
         "off with the oncogene, as Mad2 in the doxycycline experiment) or (start_day, end_day)",
+        source="a switch; 'until_therapy' follows Sotillo et al. 2010",
     )
 
     def _check(self) -> None:
@@ -341,6 +349,7 @@ class Therapy(_Params):
     start: str | float = _param(
         "detection", label="Therapy start", units="day",
         help="'detection' (the first time the tumour reaches detection_size) or a day",
+        source="a switch; the experiment withdraws doxycycline once tumours are established",
     )
     detection_size: float = _param(
         1e7, label="Detection size", units="cells", lo=1.0, hi=1e12, step=1.0, log=True,
@@ -363,6 +372,7 @@ class Therapy(_Params):
         "continuous", label="Schedule", units="", choices=SCHEDULES,
         help="'continuous', 'intermittent' (on_days on, off_days off) or 'adaptive' "
         "(pause below pause_fraction of the burden at start, resume above resume_fraction)",
+        source="a switch",
     )
     on_days: float = _param(
         14.0, label="Days on", units="days", lo=0.5, hi=365.0, step=0.5,
@@ -398,10 +408,12 @@ class Therapy(_Params):
         0.0, label="Anti-aneuploidy drug from", units="days after therapy start", lo=0.0,
         hi=3650.0, step=1.0,
         help="When the anti-aneuploidy drug starts, counted from therapy start",
+        source="teaching simplification",
     )
     kill_duration: float = _param(
         3650.0, label="Anti-aneuploidy drug for", units="days", lo=0.0, hi=3650.0, step=1.0,
         help="How long the anti-aneuploidy drug is given",
+        source="teaching simplification: ten years, i.e. for the rest of the run",
     )
 
     def _check(self) -> None:
@@ -464,7 +476,8 @@ class Scenario(_Params):
     )
     record_interval: float = _param(
         1.0, label="Record every", units="days", lo=0.01, hi=100.0, step=0.01,
-        help="Interval between recorded time points", source="",
+        help="Interval between recorded time points",
+        source="daily, as a lab would image; a display choice, not biology",
     )
 
     def _check(self) -> None:
