@@ -64,6 +64,16 @@ _EPS = 1e-9
 _LANE_SHIFT = np.uint64(40)
 
 
+def _rank_in_group(sorted_ids: np.ndarray) -> np.ndarray:
+    """Position of each element within its run of equal values (input sorted)."""
+    n = sorted_ids.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    return np.arange(n) - np.repeat(starts, lengths)
+
+
 def _hash_weights(n: int) -> np.ndarray:
     """Fixed odd 64-bit multipliers for hashing karyotypes (derived, not random state)."""
     ss = np.random.SeedSequence(0xC1A5)
@@ -174,6 +184,14 @@ class Batch:
         self.route[:, 0] = np.where(self.chrom[:, 0] > 0, ROUTE_KARYOTYPE, ROUTE_NONE)
         self.esc[:, 0] = self.route[:, 0] > 0
         self.total = np.full(n_rep, sc.initial_cells, dtype=np.int64)
+        # sorted index of clone keys (hash + replicate) -> (row, slot); entries of dead
+        # clones stay until their row is compacted or the karyotype arises again
+        row_w = self.hash_w[self.n_chrom + 1]
+        keys0 = self.hkey[:, 0] + np.arange(n_rep, dtype=np.uint64) * row_w
+        order0 = np.argsort(keys0, kind="stable")
+        self.ix_key = keys0[order0]
+        self.ix_row = order0.astype(np.int64)
+        self.ix_slot = np.zeros(n_rep, dtype=np.int64)
         self.escaped_total = np.where(self.esc[:, 0], self.total, 0)
         # lineage bookkeeping (single runs)
         self.births: list[tuple] = []
@@ -221,14 +239,32 @@ class Batch:
         live = self.count[rows, :width] > 0
         n_live = live.sum(axis=1)
         flag = (self.used[rows] > 64) & (self.used[rows] > 2 * n_live)
-        for r, lv, n in zip(rows[flag], live[flag], n_live[flag], strict=True):
+        if not flag.any():
+            return
+        flagged = rows[flag]
+        remap = np.full((flagged.size, width), -1, dtype=np.int64)
+        for i, (r, lv, n) in enumerate(zip(flagged, live[flag], n_live[flag], strict=True)):
             keep = np.nonzero(lv)[0]
+            remap[i, keep] = np.arange(n)
             for name in ("count", "kary", "mut", "esc", "route", "chrom", "aneu", "hkey",
                          "cid"):
                 arr = getattr(self, name)
                 arr[r, :n] = arr[r, keep]
                 arr[r, n:width] = -1 if name == "cid" else 0
             self.used[r] = n
+        # move the key index along: entries of compacted rows get their new slot, or go
+        where = np.searchsorted(flagged, self.ix_row)
+        mine = (where < flagged.size) & (flagged[np.minimum(where, flagged.size - 1)]
+                                         == self.ix_row)
+        idx = np.nonzero(mine)[0]
+        new_slot = remap[where[idx], self.ix_slot[idx]]
+        self.ix_slot[idx] = new_slot
+        gone = idx[new_slot < 0]
+        if gone.size:
+            keep = np.ones(self.ix_key.size, dtype=bool)
+            keep[gone] = False
+            self.ix_key, self.ix_row, self.ix_slot = (self.ix_key[keep], self.ix_row[keep],
+                                                      self.ix_slot[keep])
 
     def _rates(self, rows: np.ndarray, esc: np.ndarray, aneu: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -422,22 +458,15 @@ class Batch:
         row_w = self.hash_w[self.n_chrom + 1]
         hk = self._hash(kary, mut)
         key = hk + rows.astype(np.uint64) * row_w
-        urows = np.unique(rows)
-        width = int(self.used[urows].max())
-        er, ec = np.nonzero(self.count[urows, :width] > 0)
-        er = urows[er]
-        ekey = self.hkey[er, ec] + er.astype(np.uint64) * row_w
-        order = np.argsort(ekey, kind="stable")
-        skey = ekey[order]
-        pos = np.searchsorted(skey, key)
-        pos_c = np.minimum(pos, max(skey.size - 1, 0))
-        matched = (skey.size > 0) & (skey[pos_c] == key) if skey.size else np.zeros(
-            key.size, dtype=bool)
+        n_ix = self.ix_key.size
+        pos = np.minimum(np.searchsorted(self.ix_key, key), max(n_ix - 1, 0))
+        found = (self.ix_key[pos] == key) if n_ix else np.zeros(key.size, dtype=bool)
+        fr, fs = self.ix_row[pos], self.ix_slot[pos]
+        matched = found & (self.count[fr, fs] > 0) if n_ix else found
         if matched.any():
-            mr = er[order[pos_c[matched]]]
-            mc = ec[order[pos_c[matched]]]
+            mr, mc = fr[matched], fs[matched]
             same = np.all(self.kary[mr, mc] == kary[matched], axis=1) & (
-                self.mut[mr, mc] == mut[matched])
+                self.mut[mr, mc] == mut[matched]) & (mr == rows[matched])
             if not same.all():
                 raise RuntimeError("karyotype hash collision; please report this seed")
             np.add.at(self.count, (mr, mc), mult[matched])
@@ -446,16 +475,27 @@ class Batch:
             return
         rows_n, kary_n, mut_n = rows[new], kary[new], mut[new]
         parent_n, mult_n, key_n, hk_n = parent[new], mult[new], key[new], hk[new]
+        found_n, pos_n = found[new], pos[new]
         _, first, inverse = np.unique(key_n, return_index=True, return_inverse=True)
         amount = np.bincount(inverse, weights=mult_n).astype(np.int64)
         # order new clones by replicate, then by first appearance
         order = np.lexsort((first, rows_n[first]))
         first, amount = first[order], amount[order]
         nr = rows_n[first]
-        grp_start = np.searchsorted(nr, nr, side="left")
-        rank = np.arange(nr.size) - grp_start
+        rank = _rank_in_group(nr)
         slot = self.used[nr] + rank
         self._grow(int(slot.max()) + 1)
+        # key index: a dead clone's entry now points at the new clone; others are inserted
+        again = found_n[first]
+        self.ix_slot[pos_n[first][again]] = slot[again]
+        fresh = np.nonzero(~again)[0]
+        if fresh.size:
+            fk = key_n[first][fresh]
+            o = np.argsort(fk, kind="stable")
+            at = np.searchsorted(self.ix_key, fk[o])
+            self.ix_key = np.insert(self.ix_key, at, fk[o])
+            self.ix_row = np.insert(self.ix_row, at, nr[fresh][o])
+            self.ix_slot = np.insert(self.ix_slot, at, slot[fresh][o])
         k = kary_n[first]
         m = mut_n[first]
         chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
@@ -597,7 +637,7 @@ class Batch:
         if over.any():
             s = np.where(over, p_b + p_d, 1.0)
             p_b, p_d = p_b / s, p_d / s
-        rank = np.arange(li.size) - np.searchsorted(li, li, side="left")
+        rank = _rank_in_group(li)
         base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])[li]
         lanes = rank.astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
             5, dtype=np.uint64)

@@ -226,8 +226,9 @@ class Run:
             times = np.asarray(data["times"], dtype=np.float64)
             total = np.asarray(data["total"], dtype=np.int64)
             escaped = np.asarray(data["escaped"], dtype=np.int64)
-            clones = _decode_table(data["clones"], _CLONE_TYPES)
-            lineages = _decode_table(data["lineages"], _LINEAGE_TYPES)
+            n_chrom = scenario.genome.n_chromosomes
+            clones = _decode_table(data["clones"], _CLONE_TYPES, n_chrom)
+            lineages = _decode_table(data["lineages"], _LINEAGE_TYPES, n_chrom)
             events = [{"time": float(e["time"]), "kind": str(e["kind"])}
                       for e in data["events"]]
             seed = {"entropy": int(data["seed"]["entropy"]),
@@ -284,12 +285,14 @@ _LINEAGE_TYPES = {"id": np.int64, "parent": np.int64, "born": np.float64,
                   "bypass_chromosome": np.int64, "history": np.int64}
 
 
-def _decode_table(data: dict, types: dict) -> dict:
+def _decode_table(data: dict, types: dict, n_chrom: int) -> dict:
     if set(data) != set(types):
         raise ValueError(f"table fields {sorted(data)} differ from {sorted(types)}")
     out = {}
     for k, tp in types.items():
         arr = np.asarray(data[k], dtype=tp)
+        if k == "karyotype":
+            arr = arr.reshape(-1, n_chrom)
         if tp is object and not all(isinstance(x, str) for x in arr.ravel()):
             raise ValueError(f"field {k!r} must hold strings")
         out[k] = arr
