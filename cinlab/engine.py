@@ -552,12 +552,16 @@ class Batch:
             er = rows[ev]
             target = u[ev, 1] * rate[ev]
             cum_e = cum[ev]
-            slot = (cum_e <= target[:, None]).sum(axis=1)
-            last = width - 1 - np.argmax(w[ev][:, ::-1] > 0, axis=1)
-            slot = np.minimum(slot, last)
-            ie = np.arange(er.size)
-            prev = np.where(slot > 0, cum_e[ie, np.maximum(slot - 1, 0)], 0.0)
-            birth = (target - prev) < w_birth[ev][ie, slot]
+            if width == 1:
+                slot = np.zeros(er.size, dtype=np.int64)
+                birth = target < w_birth[ev, 0]
+            else:
+                slot = (cum_e <= target[:, None]).sum(axis=1)
+                last = width - 1 - np.argmax(w[ev][:, ::-1] > 0, axis=1)
+                slot = np.minimum(slot, last)
+                ie = np.arange(er.size)
+                prev = np.where(slot > 0, cum_e[ie, np.maximum(slot - 1, 0)], 0.0)
+                birth = (target - prev) < w_birth[ev][ie, slot]
             dr, ds = er[~birth], slot[~birth]
             self.count[dr, ds] -= 1
             if birth.any():
@@ -569,6 +573,9 @@ class Batch:
 
     def _exact_births(self, rows: np.ndarray, slot: np.ndarray, base: np.ndarray) -> None:
         n_chrom = self.n_chrom
+        if self.mu == 0 and self.samplers[True].beta == 0 and self.samplers[False].beta == 0:
+            self.count[rows, slot] += 1  # no division can change a karyotype or mutate
+            return
         kary = self.kary[rows, slot].astype(np.int16)
         ncopies = kary.sum(axis=1)
         u = uniforms(base[:, None], np.arange(2, 4))
