@@ -38,7 +38,8 @@ SCHEDULES = ("continuous", "intermittent", "adaptive")
 
 def _param(default: Any, *, label: str, units: str, help: str, lo: float | None = None,
            hi: float | None = None, step: float | None = None, integer: bool = False,
-           log: bool = False, choices: tuple[str, ...] = (), source: str = "") -> Any:
+           log: bool = False, choices: tuple[str, ...] = (), pair: bool = False,
+           source: str = "") -> Any:
     """Declare a parameter field with its range metadata."""
     meta = {
         "label": label,
@@ -50,6 +51,7 @@ def _param(default: Any, *, label: str, units: str, help: str, lo: float | None 
         "integer": integer,
         "log": log,
         "choices": choices,
+        "pair": pair,
         "source": source,
     }
     return field(default=default, metadata=meta)
@@ -123,8 +125,15 @@ def _validate_fields(obj: Any) -> None:
                 object.__setattr__(obj, f.name, int(value))
             else:
                 object.__setattr__(obj, f.name, float(value))
-        elif meta.get("choices") and isinstance(value, str) and value not in meta["choices"]:
-            raise _fail(obj, f.name, "one of " + ", ".join(map(repr, meta["choices"])), value)
+        elif meta.get("choices"):
+            if isinstance(value, str) and value in meta["choices"]:
+                continue
+            if meta.get("pair") and isinstance(value, tuple | list):
+                continue  # a (start, end) pair, checked by the class
+            expected = "one of " + ", ".join(map(repr, meta["choices"]))
+            if meta.get("pair"):
+                expected += " or a (start_day, end_day) pair"
+            raise _fail(obj, f.name, expected, value)
 
 
 def _document(cls: type) -> type:
@@ -253,7 +262,7 @@ class CIN(_Params):
     )
     window: str | tuple[float, float] = _param(
         "always", label="CIN window", units="",
-        choices=CIN_WINDOWS,
+        choices=CIN_WINDOWS, pair=True,
         help="When missegregation_rate applies: 'always', 'never', 'until_therapy' (switched "
         "off with the oncogene, as Mad2 in the doxycycline experiment) or (start_day, end_day)",
         source="a switch; 'until_therapy' follows Sotillo et al. 2010",
@@ -263,6 +272,8 @@ class CIN(_Params):
         w = self.window
         if isinstance(w, str):
             return
+        if isinstance(w, list):
+            w = tuple(w)
         ok = (
             isinstance(w, tuple) and len(w) == 2
             and all(isinstance(x, int | float) and not isinstance(x, bool) for x in w)
