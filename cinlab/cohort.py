@@ -321,6 +321,25 @@ class Cohort:
         times = self.relapse_time[self.relapsed]
         return float(np.median(times)) if times.size else math.nan
 
+    def fold_change(self, days: int) -> np.ndarray:
+        """log10 of the burden ``days`` after therapy start over the burden at the start.
+
+        Both are read on the record grid, at the first record at or after therapy
+        start; nan for untreated runs and where the run had stopped.
+        """
+        if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 0:
+            raise ValueError(f"days must be a non-negative integer. Got {days!r}.")
+        out = np.full(self.n_runs, np.nan)
+        treated = np.nonzero(self.treated)[0]
+        step = self.scenario.record_interval
+        start = np.ceil(self.therapy_start_time[treated] / step - 1e-9).astype(np.int64)
+        later = start + int(round(days / step))
+        ok = later < self.times.size
+        rows, start, later = treated[ok], start[ok], later[ok]
+        with np.errstate(divide="ignore"):
+            out[rows] = np.log10(self.burden[rows, later] / self.burden[rows, start])
+        return out
+
     def burden_quantiles(self, q: Sequence[float] = (0.1, 0.5, 0.9)) -> dict:
         """Quantiles of the burden over runs on the common grid (runs still recorded)."""
         q = np.asarray(q, dtype=np.float64)
@@ -477,6 +496,9 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
         raise ValueError(f"scenario must be a cinlab.Scenario. Got {type(scenario).__name__}.")
     n_runs = _check_runs(n_runs)
     ss = seed_sequence(seed)
+    # a fresh copy: spawning is stateful, and a sequence passed in twice (a sweep, two
+    # arms) must give the same replicates both times (common random numbers)
+    ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
     prov = seed_provenance(ss)
     engine = {"switch_size": switch_size, "tau_step": tau_step}
     bar = _Progress(n_runs, "runs") if progress else None

@@ -196,6 +196,27 @@ def test_burden_quantiles_and_escape_routes():
     assert all(k == "mutation" or k.startswith("chromosome ") or k == "none" for k in routes)
 
 
+def test_sweep_uses_common_random_numbers_at_every_grid_point():
+    table = cinlab.sweep(small_treated(), {"escape.birth_rate": [0.3, 0.3]}, n_runs=20,
+                         seed=6)
+    assert table["relapse_fraction"][0] == table["relapse_fraction"][1]
+    ss = np.random.SeedSequence(6)
+    a = cinlab.simulate_many(small_treated(), n_runs=5, seed=ss)
+    b = cinlab.simulate_many(small_treated(), n_runs=5, seed=ss)
+    assert_same_cohort(a, b)
+
+
+def test_fold_change_reads_the_grid_from_therapy_start():
+    cohort = cinlab.simulate_many(small_treated(), n_runs=10, seed=2)
+    fc = cohort.fold_change(3)
+    assert np.all(np.isnan(fc[~cohort.treated]))
+    k = int(np.nonzero(cohort.treated)[0][0])
+    i = int(np.ceil(cohort.therapy_start_time[k]))
+    assert fc[k] == np.log10(cohort.burden[k, i + 3] / cohort.burden[k, i])
+    with pytest.raises(ValueError, match="days must be"):
+        cohort.fold_change(-1)
+
+
 def test_sweep_returns_a_tidy_table():
     table = cinlab.sweep(small_treated(), {"escape.birth_rate": [0.1, 0.6]}, n_runs=20,
                          seed=1)
@@ -258,10 +279,7 @@ def arms():
 
 
 def _fold_change(cohort, days):
-    treated = np.nonzero(cohort.treated)[0]
-    start = np.ceil(cohort.therapy_start_time[treated]).astype(int)
-    b0 = cohort.burden[treated, start]
-    return np.log10(cohort.burden[treated, start + days] / b0)
+    return cohort.fold_change(days)[cohort.treated]
 
 
 @pytest.mark.slow
