@@ -104,8 +104,13 @@ class Batch:
                  tau_step: float = TAU_STEP) -> None:
         if method not in ("exact", "tau", "auto"):
             raise ValueError(f"method must be 'exact', 'tau' or 'auto'. Got {method!r}.")
-        if not (isinstance(tau_step, int | float) and 0 < tau_step <= 10):
+        if isinstance(tau_step, bool) or not (isinstance(tau_step, int | float)
+                                              and 0 < tau_step <= 10):
             raise ValueError(f"tau_step must be in (0, 10] (days). Got {tau_step!r}.")
+        if isinstance(switch_size, bool) or not (isinstance(switch_size, int | float)
+                                                 and 1 <= switch_size <= 1e12):
+            raise ValueError(f"switch_size must be a number of cells in [1, 1e12]. "
+                             f"Got {switch_size!r}.")
         self.scenario = sc = scenario
         self.method = method
         self.record_lineage = record_lineage
@@ -198,7 +203,7 @@ class Batch:
         self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
         all_rows = np.arange(n_rep)
         self.tau_mode[:] = sc.initial_cells >= self.switch_size
-        if self.th is not None and self.th.start != "detection" and self.th.start <= 0:
+        if self.th is not None and self.th.start != "detection" and self.th.start <= _EPS:
             self._start_therapy(all_rows)
         self._phase(all_rows)
         self._status(all_rows)
@@ -539,7 +544,7 @@ class Batch:
         rate = cum[:, -1]
         base = stream_base(self.keys[rows], STREAM_EXACT, self.n_exact[rows])
         u = uniforms(base[:, None], np.arange(2))
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             dt = np.where(rate > 0, -np.log(u[:, 0]) / np.where(rate > 0, rate, 1.0), np.inf)
         t_new = self.t[rows] + dt
         bnd = self.boundary[rows]
@@ -631,8 +636,9 @@ class Batch:
         nxt_rec = self.rec_times[np.minimum(self.rec_idx[rows], self.rec_times.size - 1)]
         nxt_rec = np.where(self.rec_idx[rows] < self.rec_times.size, nxt_rec, np.inf)
         dt = np.minimum(self.tau_step, np.minimum(self.boundary[rows], nxt_rec) - t)
-        dt = np.minimum(dt, np.where(max_rate > 0, 0.5 / np.where(max_rate > 0, max_rate, 1),
-                                     np.inf))
+        with np.errstate(over="ignore"):
+            dt = np.minimum(dt, np.where(max_rate > 0,
+                                         0.5 / np.where(max_rate > 0, max_rate, 1), np.inf))
         dt = np.maximum(dt, 0.0)
         dts = dt[li]
         lam = b - d

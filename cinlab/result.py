@@ -224,8 +224,9 @@ class Run:
         try:
             scenario = Scenario.from_dict(data["scenario"])
             times = np.asarray(data["times"], dtype=np.float64)
-            total = np.asarray(data["total"], dtype=np.int64)
-            escaped = np.asarray(data["escaped"], dtype=np.int64)
+            total = _whole(data["total"], "total")
+            escaped = _whole(data["escaped"], "escaped")
+            _whole(data["clones"]["count"], "clone counts")
             n_chrom = scenario.genome.n_chromosomes
             clones = _decode_table(data["clones"], _CLONE_TYPES, n_chrom)
             lineages = _decode_table(data["lineages"], _LINEAGE_TYPES, n_chrom)
@@ -237,12 +238,21 @@ class Run:
                                        str(data["version"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed cinlab run: {exc}") from exc
+        if not np.all(np.isfinite(times)):
+            raise ValueError("malformed cinlab run: times must be finite.")
         if not (times.ndim == 1 and times.shape == total.shape == escaped.shape):
             raise ValueError("malformed cinlab run: times, total and escaped differ in length.")
         if np.any(total < 0) or np.any(escaped < 0) or np.any(escaped > total):
             raise ValueError("malformed cinlab run: counts must satisfy 0 <= escaped <= total.")
         if np.any(np.diff(times) <= 0):
             raise ValueError("malformed cinlab run: times must increase.")
+        counts = clones["count"]
+        if np.any(counts <= 0):
+            raise ValueError("malformed cinlab run: every clone in the table must have cells.")
+        if times.size and (counts.sum() != total[-1]
+                           or counts[clones["escaped"]].sum() != escaped[-1]):
+            raise ValueError("malformed cinlab run: the clone table does not add up to the "
+                             "final totals.")
         if status not in ("extinct", "max_cells", "duration", "running"):
             raise ValueError(f"malformed cinlab run: unknown status {status!r}.")
         if method not in ("exact", "tau", "auto"):
@@ -283,6 +293,14 @@ _CLONE_TYPES = {"id": np.int64, "parent": np.int64, "count": np.int64,
 _LINEAGE_TYPES = {"id": np.int64, "parent": np.int64, "born": np.float64,
                   "karyotype": np.int64, "escaped": bool, "route": object,
                   "bypass_chromosome": np.int64, "history": np.int64}
+
+
+def _whole(values: Any, name: str) -> np.ndarray:
+    """Cell counts as int64, refusing fractions (a float array would be truncated)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or not np.array_equal(arr, np.floor(arr)):
+        raise ValueError(f"{name} must be whole numbers of cells")
+    return arr.astype(np.int64)
 
 
 def _decode_table(data: dict, types: dict, n_chrom: int) -> dict:

@@ -1,0 +1,480 @@
+"""Exact invariants of the engine: reproducibility, batch independence, symmetries,
+serialisation and input validation. Fast; no statistics except one KS test."""
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import cinlab
+from cinlab import Run, karyotype
+from cinlab.engine import EXTINCT, Batch
+
+METHODS = ["exact", "tau", "auto"]
+
+
+def cin_therapy_scenario(**changes):
+    """CIN, both escape routes, therapy at detection with an anti-aneuploidy drug."""
+    sc = cinlab.Scenario(
+        growth=cinlab.Growth(birth_rate=1.0, death_rate=0.3),
+        genome=cinlab.Genome(n_chromosomes=6, ploidy=2, max_copies=4),
+        cin=cinlab.CIN(missegregation_rate=0.03, baseline_rate=0.001, window="always"),
+        fitness=cinlab.Fitness(aneuploidy_cost=0.05),
+        escape=cinlab.Escape(bypass_chromosomes=(1, 3), bypass_gain=1, mutation_rate=0.002,
+                             birth_rate=1.2, death_rate=0.3),
+        therapy=cinlab.Therapy(start="detection", detection_size=100, birth_rate=0.2,
+                               death_rate=1.0, kill_aneuploid=0.1),
+        initial_cells=2,
+        duration=25.0,
+        max_cells=250,
+        relapse_size=100,
+        record_interval=0.5,
+    )
+    return sc.replace(**changes) if changes else sc
+
+
+def sized(sc, method):
+    """Larger populations where tau-leaping makes them cheap."""
+    if method == "exact":
+        return sc
+    return sc.replace(max_cells=5000, relapse_size=1000, **{"therapy.detection_size": 1000})
+
+
+def kw_for(method):
+    return {"switch_size": 60} if method == "auto" else {}
+
+
+# ---------------------------------------------------------------------------------------
+# Reproducibility
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_same_seed_gives_identical_run_and_other_seeds_differ(method):
+    sc = sized(cin_therapy_scenario(), method)
+    a = cinlab.simulate(sc, seed=12, method=method, **kw_for(method))
+    b = cinlab.simulate(sc, seed=12, method=method, **kw_for(method))
+    assert a.equals(b)
+    assert a.seed == b.seed
+    others = [cinlab.simulate(sc, seed=s, method=method, **kw_for(method)) for s in (13, 14)]
+    assert not any(a.equals(o) for o in others)
+    # trajectories, not only provenance, differ
+    assert any(not np.array_equal(a.total, o.total) for o in others)
+
+
+def test_seed_none_records_the_entropy_used_and_repeats():
+    sc = cin_therapy_scenario()
+    a = cinlab.simulate(sc, seed=None, method="exact")
+    ss = np.random.SeedSequence(a.seed["entropy"], spawn_key=a.seed["spawn_key"])
+    assert cinlab.simulate(sc, seed=ss, method="exact").equals(a)
+
+
+BATCH_FIELDS = ["status", "t", "total", "escaped_total", "rec_total", "rec_escaped",
+                "rec_idx", "detection_time", "relapse_time", "extinction_time", "n_exact",
+                "n_tau", "used", "started", "t0", "burden0"]
+CLONE_FIELDS = ["count", "kary", "mut", "esc", "route", "chrom", "aneu", "cid"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_batch_equals_replicates_simulated_alone(method):
+    sc = sized(cin_therapy_scenario(), method)
+    seqs = np.random.SeedSequence(77).spawn(6)
+    together = Batch(sc, seqs, method=method, **kw_for(method)).run()
+    for r, ss in enumerate(seqs):
+        alone = Batch(sc, [ss], method=method, **kw_for(method)).run()
+        for name in BATCH_FIELDS:
+            x, y = getattr(together, name)[r], getattr(alone, name)[0]
+            assert np.array_equal(x, y, equal_nan=True), (method, r, name)
+        used = together.used[r]
+        for name in CLONE_FIELDS:
+            x, y = getattr(together, name)[r, :used], getattr(alone, name)[0, :used]
+            assert np.array_equal(x, y), (method, r, name)
+        ev_together = [(t, k) for row, t, k in together.events if row == r]
+        ev_alone = [(t, k) for _, t, k in alone.events]
+        assert ev_together == ev_alone
+    # the replicates are not all alike (the comparison above is not vacuous)
+    assert len({tuple(x) for x in together.rec_total.tolist()}) > 1
+    if method != "exact":
+        assert together.n_tau.sum() > 0
+
+
+# ---------------------------------------------------------------------------------------
+# Karyotypes
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_missegregation_keeps_every_clone_euploid(method):
+    sc = sized(cin_therapy_scenario(**{"cin.missegregation_rate": 0.0,
+                                       "cin.baseline_rate": 0.0,
+                                       "escape.mutation_rate": 0.01}), method)
+    batch = Batch(sc, np.random.SeedSequence(5).spawn(20), method=method,
+                  **kw_for(method)).run()
+    assert batch.total.max() > 100
+    for r in range(20):
+        used = batch.used[r]
+        alive = batch.count[r, :used] > 0
+        assert np.all(batch.kary[r, :used][alive] == 2)
+        assert np.all(batch.aneu[r, :used][alive] == 0)
+        # escape is then only by mutation
+        assert np.array_equal(batch.esc[r, :used][alive], batch.mut[r, :used][alive])
+        assert np.all(batch.route[r, :used][alive][batch.esc[r, :used][alive]] == 2)
+    run = cinlab.simulate(sc, seed=5, method=method, **kw_for(method))
+    assert np.all(run.clones["aneuploidy"] == 0)
+    assert set(run.clones["route"]) <= {"none", "mutation"}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_clone_table_is_consistent(method):
+    # every live clone: viable karyotype, aneuploidy score, escape route and chromosome
+    # as the rules define them; totals are the sums of the clone counts
+    sc = sized(cin_therapy_scenario(), method)
+    batch = Batch(sc, np.random.SeedSequence(8).spawn(10), method=method,
+                  **kw_for(method)).run()
+    for r in range(10):
+        used = batch.used[r]
+        alive = batch.count[r, :used] > 0
+        k = batch.kary[r, :used][alive].astype(int)
+        cnt = batch.count[r, :used][alive]
+        assert np.all((k >= 1) & (k <= 4))
+        assert np.array_equal(batch.aneu[r, :used][alive], np.abs(k - 2).sum(axis=1))
+        by_karyotype = (k[:, 0] >= 3) | (k[:, 2] >= 3)
+        esc = batch.esc[r, :used][alive]
+        assert np.array_equal(esc, by_karyotype | batch.mut[r, :used][alive])
+        chrom = batch.chrom[r, :used][alive]
+        assert np.array_equal(chrom, np.where(k[:, 0] >= 3, 1, np.where(k[:, 2] >= 3, 3, 0)))
+        assert cnt.sum() == batch.total[r]
+        assert cnt[esc].sum() == batch.escaped_total[r]
+        # clones are distinct (karyotype, mutation) pairs
+        keys = {(tuple(row), m) for row, m in zip(k.tolist(), batch.mut[r, :used][alive],
+                                                   strict=True)}
+        assert len(keys) == alive.sum()
+
+
+def test_divide_conserves_copies_for_random_karyotypes():
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        n = int(rng.integers(1, 30))
+        parent = rng.integers(0, 12, size=n)
+        beta = float(rng.choice([0.0, 1e-4, 0.05, 0.5, 1.0]))
+        a, b = karyotype.divide(parent, beta, size=500, rng=rng)
+        assert a.shape == b.shape == (500, n)
+        assert np.array_equal(a.astype(int) + b, np.broadcast_to(2 * parent, (500, n)))
+        assert a.min() >= 0
+        assert b.min() >= 0
+        if beta == 1.0:
+            # every copy missegregates: each daughter gets an even number of copies
+            assert np.all(a % 2 == 0)
+
+
+def test_divide_rejects_bad_input():
+    with pytest.raises(ValueError, match="missegregation_rate"):
+        karyotype.divide(np.array([2, 2]), 1.5)
+    with pytest.raises(ValueError, match="copy numbers"):
+        karyotype.divide(np.array([2, -1]), 0.1)
+
+
+# ---------------------------------------------------------------------------------------
+# Symmetries
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_therapy_without_effect_changes_nothing(method):
+    # therapy rates equal to the growth rates, no drug, continuous from detection: the
+    # same random numbers must give the same trajectories as no therapy at all
+    base = sized(cin_therapy_scenario(), method)
+    null = base.replace(**{"therapy.birth_rate": 1.0, "therapy.death_rate": 0.3,
+                           "therapy.kill_aneuploid": 0.0})
+    none = base.replace(therapy=None)
+    seqs = np.random.SeedSequence(31).spawn(8)
+    a = Batch(null, seqs, method=method, **kw_for(method)).run()
+    b = Batch(none, seqs, method=method, **kw_for(method)).run()
+    assert np.all(a.started == ~np.isnan(a.detection_time))
+    assert a.started.any()
+    for name in ("rec_total", "rec_escaped", "total", "escaped_total", "status", "t"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+def test_carrying_capacity_holds_the_population_at_its_equilibrium():
+    # Division at b (1 - N/K), death at d: the population settles near
+    # N* = K (1 - d/b) = 500 (the stationary mean is N* - Var/N* ~ N* - 1 for these
+    # rates); without competition it would grow e^{0.5 * 30}-fold.
+    sc = cinlab.Scenario(
+        growth=cinlab.Growth(birth_rate=1.0, death_rate=0.5, carrying_capacity=1000),
+        cin=cinlab.CIN(missegregation_rate=0.0, baseline_rate=0.0, window="never"),
+        escape=cinlab.Escape(bypass_chromosomes=(), mutation_rate=0.0),
+        therapy=None, initial_cells=100, duration=30.0, max_cells=1e12,
+    )
+    batch = Batch(sc, np.random.SeedSequence(3).spawn(200), method="auto", switch_size=50,
+                  tau_step=0.05).run()
+    late = batch.rec_total[:, 20:].astype(float)  # days 20-30
+    assert abs(late.mean() - 500) < 15
+    assert np.all(batch.total < 700)
+
+
+def scaled(sc, c):
+    """Rates times c, every duration and day divided by c."""
+    th = sc.therapy
+    w = sc.cin.window
+    return sc.replace(**{
+        "growth.birth_rate": sc.growth.birth_rate * c,
+        "growth.death_rate": sc.growth.death_rate * c,
+        "escape.birth_rate": sc.escape.birth_rate * c,
+        "escape.death_rate": sc.escape.death_rate * c,
+        "therapy.birth_rate": th.birth_rate * c,
+        "therapy.death_rate": th.death_rate * c,
+        "therapy.kill_aneuploid": th.kill_aneuploid * c,
+        "therapy.start": th.start / c,
+        "therapy.on_days": th.on_days / c,
+        "therapy.off_days": th.off_days / c,
+        "therapy.kill_start": th.kill_start / c,
+        "therapy.kill_duration": th.kill_duration / c,
+        "cin.window": (w[0] / c, w[1] / c),
+        "duration": sc.duration / c,
+        "record_interval": sc.record_interval / c,
+    })
+
+
+def time_scenario():
+    """Rate changes at fixed days: therapy from day 4, 4 days on / 4 off, a drug from
+    day 2 of therapy for 6 days, CIN during days 2-10."""
+    return cinlab.Scenario(
+        growth=cinlab.Growth(birth_rate=1.0, death_rate=0.25),
+        genome=cinlab.Genome(n_chromosomes=5, ploidy=2, max_copies=4),
+        cin=cinlab.CIN(missegregation_rate=0.04, baseline_rate=0.001, window=(2.0, 10.0)),
+        fitness=cinlab.Fitness(aneuploidy_cost=0.05),
+        escape=cinlab.Escape(bypass_chromosomes=(2,), bypass_gain=1, mutation_rate=0.003,
+                             birth_rate=1.25, death_rate=0.25),
+        therapy=cinlab.Therapy(start=4.0, detection_size=100, birth_rate=0.25,
+                               death_rate=1.0, schedule="intermittent", on_days=4.0,
+                               off_days=4.0, kill_aneuploid=0.25, kill_start=2.0,
+                               kill_duration=6.0),
+        initial_cells=4,
+        duration=24.0,
+        max_cells=400,
+        relapse_size=100,
+        record_interval=1.0,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_rescaling_rates_by_two_halves_every_time_exactly(seed):
+    # Exact method: waiting times are -log(u) / rate; doubling every rate and halving
+    # every fixed day is exact in binary floating point, so the same events happen at
+    # exactly half the times.
+    sc = time_scenario()
+    fast = scaled(sc, 2)
+    a = cinlab.simulate(sc, seed=seed, method="exact")
+    b = cinlab.simulate(fast, seed=seed, method="exact")
+    assert [e["kind"] for e in a.events] == [e["kind"] for e in b.events]
+    assert [e["time"] / 2 for e in a.events] == [e["time"] for e in b.events]
+    assert np.array_equal(a.times / 2, b.times)
+    assert np.array_equal(a.total, b.total)
+    assert np.array_equal(a.escaped, b.escaped)
+    assert a.status == b.status
+    for key in a.clones:
+        assert np.array_equal(a.clones[key], b.clones[key]), key
+    assert np.array_equal(a.lineages["born"] / 2, b.lineages["born"])
+    if not math.isnan(a.relapse_time):
+        assert a.relapse_time / 2 == b.relapse_time
+    # not vacuous: therapy switched on and off
+    assert {"therapy_start", "therapy_on", "therapy_off"} & {e["kind"] for e in a.events}
+
+
+def test_rescaling_rates_by_two_halves_every_time_in_tau_leaping():
+    # The tau step (halved too) sees identical probabilities b g and d g.
+    sc = time_scenario().replace(max_cells=5000)
+    fast = scaled(sc, 2)
+    a = cinlab.simulate(sc, seed=9, method="tau", tau_step=0.25)
+    b = cinlab.simulate(fast, seed=9, method="tau", tau_step=0.125)
+    assert np.array_equal(a.times / 2, b.times)
+    assert np.array_equal(a.total, b.total)
+    assert [e["time"] / 2 for e in a.events] == [e["time"] for e in b.events]
+
+
+@pytest.mark.statistical
+@pytest.mark.slow
+def test_rescaling_rates_by_three_keeps_the_distribution():
+    sc = time_scenario().replace(max_cells=120)
+    fast = scaled(sc, 3)
+    reps = 400
+    a = Batch(sc, np.random.SeedSequence(41).spawn(reps), method="exact").run()
+    b = Batch(fast, np.random.SeedSequence(42).spawn(reps), method="exact").run()
+    # independent seeds: the same law (KS, p > 0.001 for 3 comparisons)
+    assert stats.ks_2samp(a.total, b.total).pvalue > 1e-3
+    assert stats.ks_2samp(a.escaped_total, b.escaped_total).pvalue > 1e-3
+    assert stats.ks_2samp(a.t, 3 * b.t).pvalue > 1e-3
+    # common seeds: 1/3 is not exact in floating point, yet nearly every replicate is
+    # the same history
+    c = Batch(fast, np.random.SeedSequence(41).spawn(reps), method="exact").run()
+    assert np.mean(a.total == c.total) > 0.95
+    same = a.total == c.total
+    assert np.allclose(a.t[same], 3 * c.t[same], rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# Serialisation
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved_run():
+    sc = cin_therapy_scenario(**{"cin.window": (1.0, 8.0)})
+    run = cinlab.simulate(sc, seed=22, method="auto", switch_size=60)
+    assert run.clones["count"].size > 1
+    assert run.status == "max_cells"
+    return run
+
+
+def test_json_round_trip_is_exact(saved_run, tmp_path):
+    run = saved_run
+    again = Run.from_json(run.to_json())
+    assert again.equals(run)
+    assert again.scenario == run.scenario
+    assert again.to_dict() == run.to_dict()
+    for key in run.clones:
+        assert np.array_equal(again.clones[key], run.clones[key])
+        assert again.clones[key].dtype == run.clones[key].dtype
+    assert np.array_equal(again.times, run.times)
+    assert again.times.dtype == np.float64
+    path = tmp_path / "run.json"
+    run.to_json(str(path))
+    assert Run.from_json(str(path)).equals(run)
+    assert Run.from_dict(run.to_dict()).equals(run)
+    assert Run.from_dict(json.loads(json.dumps(run.to_dict()))).equals(run)
+
+
+def test_json_round_trip_of_an_extinct_run_keeps_array_shapes():
+    # An extinct run has an empty clone table whose karyotype array has shape
+    # (0, n_chromosomes); it must not come back as shape (0,) from an empty JSON list.
+    sc = cin_therapy_scenario(**{"growth.birth_rate": 0.0, "growth.death_rate": 1.0})
+    run = cinlab.simulate(sc, seed=1, method="exact")
+    assert run.status == "extinct"
+    assert run.clones["karyotype"].shape == (0, 6)
+    again = Run.from_json(run.to_json())
+    assert again.equals(run)
+    for key in run.clones:
+        assert again.clones[key].shape == run.clones[key].shape, key
+
+
+def tampered(run, change):
+    data = json.loads(run.to_json())
+    change(data)
+    return data
+
+
+def _set(path, value):
+    def change(data):
+        obj = data
+        for key in path[:-1]:
+            obj = obj[key]
+        obj[path[-1]] = value
+    return change
+
+
+def _delete(key):
+    def change(data):
+        del data[key]
+    return change
+
+
+TAMPERING = {
+    "negative total": lambda d: d["total"].__setitem__(0, -1),
+    "negative escaped": lambda d: d["escaped"].__setitem__(0, -1),
+    "escaped above total": lambda d: d["escaped"].__setitem__(-1, d["total"][-1] + 1),
+    "wrong format": _set(["format"], "cinlab.run/0"),
+    "no format": _delete("format"),
+    "missing times": _delete("times"),
+    "missing scenario": _delete("scenario"),
+    "missing clones": _delete("clones"),
+    "short total": lambda d: d["total"].pop(),
+    "times not increasing": lambda d: d["times"].__setitem__(1, d["times"][0]),
+    "unknown status": _set(["status"], "exploded"),
+    "unknown method": _set(["method"], "magic"),
+    "scenario out of range": _set(["scenario", "growth", "birth_rate"], 50.0),
+    "unknown scenario field": _set(["scenario", "colour"], "red"),
+    "clone table field missing": lambda d: d["clones"].pop("route"),
+    "route not a string": lambda d: d["clones"]["route"].__setitem__(0, 3),
+    "count not a number": lambda d: d["total"].__setitem__(0, "many"),
+    # Found while writing these tests: Run.from_dict accepts the ones below.
+    "negative clone count": lambda d: d["clones"]["count"].__setitem__(0, -5),
+    "clone counts do not add up to the final total":
+        lambda d: d["clones"]["count"].__setitem__(0, d["clones"]["count"][0] + 1000),
+    "fractional cell count": lambda d: d["total"].__setitem__(1, 2.5),
+    "time is NaN": lambda d: d["times"].__setitem__(1, float("nan")),
+}
+
+
+@pytest.mark.parametrize("name", list(TAMPERING))
+def test_tampered_run_is_rejected(saved_run, name):
+    assert saved_run.clones["count"].size > 0
+    data = tampered(saved_run, TAMPERING[name])
+    with pytest.raises(ValueError, match="cinlab run|malformed|Scenario|Growth|format"):
+        Run.from_dict(data)
+    with pytest.raises(ValueError, match="cinlab run|malformed|Scenario|Growth|format"):
+        Run.from_json(json.dumps(data))
+
+
+def test_not_json_is_rejected(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="JSON"):
+        Run.from_json(str(path))
+    path.write_text("[1, 2, 3]", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a cinlab run"):
+        Run.from_json(str(path))
+
+
+def test_run_is_frozen(saved_run):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        saved_run.status = "extinct"
+
+
+# ---------------------------------------------------------------------------------------
+# Input validation
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["fast", "Exact", "", None, 1])
+def test_invalid_method_is_rejected(method):
+    with pytest.raises(ValueError, match=r"method must be 'exact', 'tau' or 'auto'"):
+        cinlab.simulate(cin_therapy_scenario(), seed=1, method=method)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True, [1, 2], object()])
+def test_invalid_seed_is_rejected(seed):
+    with pytest.raises(ValueError, match="seed must be"):
+        cinlab.simulate(cin_therapy_scenario(), seed=seed)
+
+
+@pytest.mark.parametrize("tau_step", [0, -0.1, 11, "0.25", math.nan])
+def test_invalid_tau_step_is_rejected(tau_step):
+    with pytest.raises(ValueError, match="tau_step"):
+        cinlab.simulate(cin_therapy_scenario(), seed=1, tau_step=tau_step)
+
+
+def test_invalid_switch_size_is_rejected():
+    # Found while writing these tests: a non-numeric switch_size is not validated and
+    # fails later with a TypeError from deep inside the engine.
+    with pytest.raises(ValueError, match="switch_size"):
+        cinlab.simulate(cin_therapy_scenario(), seed=1, switch_size="big")
+
+
+def test_scenario_must_be_a_scenario():
+    with pytest.raises(ValueError, match="Scenario"):
+        cinlab.simulate(cin_therapy_scenario().to_dict(), seed=1)
+
+
+def test_seed_types_accepted():
+    sc = cin_therapy_scenario()
+    base = cinlab.simulate(sc, seed=3, method="exact")
+    assert cinlab.simulate(sc, seed=np.random.SeedSequence(3), method="exact").equals(base)
+    assert cinlab.simulate(sc, seed=np.int64(3), method="exact").equals(base)
+    gen = cinlab.simulate(sc, seed=np.random.default_rng(3), method="exact")
+    assert gen.status in ("extinct", "max_cells", "duration")
+    assert base.status != "running"
+    assert EXTINCT == 1
