@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Fresh-machine smoke test of what a teacher does: install cinlab with its lessons from
+# this repository into a new virtual environment (no editable install, no repository on
+# the path), copy the lessons with `cinlab lessons`, and run every copied notebook from
+# top to bottom with nbclient. Also runs `cinlab run` and `cinlab export` once.
+#
+#   tools/fresh_install_check.sh            uses python3; PYTHON=python3.12 to change
+#   KEEP=1 tools/fresh_install_check.sh     keep the temporary folder to look at
+#
+# The pinned versions in binder/requirements.txt are used as constraints, so this
+# installs what Binder and CI install. Needs the package registry (PyPI) and about a
+# minute for the install; the lessons take what they take (printed per notebook).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+python=${PYTHON:-python3}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cinlab-fresh.XXXXXX")
+if [[ -z "${KEEP:-}" ]]; then
+    trap 'rm -rf "$work"' EXIT
+else
+    echo "keeping $work"
+fi
+# Kernels and Jupyter settings come from the new environment only, not from ~/.local.
+export JUPYTER_DATA_DIR="$work/jupyter-data" JUPYTER_CONFIG_DIR="$work/jupyter-config"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+step() { echo; echo "== $* ($(date +%T))"; }
+start=$SECONDS
+
+step "new virtual environment in $work/venv"
+"$python" -m venv "$work/venv"
+bin="$work/venv/bin"
+
+step "pip install '$repo[lessons]' -c binder/requirements.txt"
+t=$SECONDS
+"$bin/python" -m pip install --quiet "$repo[lessons]" -c "$repo/binder/requirements.txt"
+"$bin/python" -m pip check
+echo "install took $((SECONDS - t)) s"
+
+# Run everything from the temporary folder, so `import cinlab` finds the installed
+# package and never the repository.
+cd "$work"
+step "the installed package"
+"$bin/cinlab" --version
+"$bin/python" -c "import cinlab, sys; print(cinlab.__file__); \
+assert '$repo' not in cinlab.__file__, 'imported the repository, not the install'"
+
+step "cinlab run (headless)"
+"$bin/cinlab" run sotillo2010 --runs 3 --seed 1 --out "$work/cohort.csv"
+head -2 "$work/cohort.csv"
+
+step "cinlab lessons $work/x"
+if ! "$bin/python" -c "import importlib.resources as r, sys; \
+sys.exit(not (r.files('cinlab') / '_lessons').is_dir())"; then
+    echo "SKIP: this build ships no lessons yet (no lessons/ folder); nothing to execute."
+    echo "fresh install check: OK without lessons, $((SECONDS - start)) s in all"
+    exit 0
+fi
+"$bin/cinlab" lessons "$work/x"
+mapfile -t notebooks < <(cd "$work/x" && ls -1 ./*.ipynb 2>/dev/null | sed 's|^\./||' | sort)
+if [[ ${#notebooks[@]} -eq 0 ]]; then
+    echo "SKIP: no notebooks among the shipped lessons; nothing to execute."
+    echo "fresh install check: OK without lessons, $((SECONDS - start)) s in all"
+    exit 0
+fi
+
+step "a second 'cinlab lessons' keeps every file"
+"$bin/cinlab" lessons "$work/x" | grep -E "^[0-9]+ copied"
+
+step "execute ${#notebooks[@]} lessons with nbclient"
+"$bin/python" - "$work/x" "${notebooks[@]}" <<'EOF'
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+folder = Path(sys.argv[1])
+failed = []
+for name in sys.argv[2:]:
+    nb = nbformat.read(folder / name, as_version=4)
+    t = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    except Exception as exc:  # report every notebook, then fail
+        failed.append(name)
+        print(f"FAIL {name}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}")
+    else:
+        print(f"ok   {name}  {time.perf_counter() - t:.1f} s")
+if failed:
+    sys.exit(f"{len(failed)} lesson(s) failed: {', '.join(failed)}")
+EOF
+
+step "cinlab export ${notebooks[0]}"
+"$bin/cinlab" export "${notebooks[0]}" --out "$work/first_lesson.html"
+if grep -Eiq "<script[^>]*src=[\"']?(https?:)?//" "$work/first_lesson.html"; then
+    echo "FAIL: the exported page loads a script from the network"
+    exit 1
+fi
+
+echo
+echo "fresh install check: OK, $((SECONDS - start)) s in all"
