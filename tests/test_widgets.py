@@ -1,0 +1,351 @@
+"""Explorers without a browser: set control values, click buttons, read source.data."""
+
+import math
+
+import ipywidgets
+import numpy as np
+import pytest
+
+import cinlab
+from cinlab import params, plots, scenarios
+from cinlab import widgets as cw
+
+# Small scenarios: one run takes about 0.1 s, a cohort of 10 well under a second.
+WITHDRAWAL = scenarios.get("withdrawal")
+SMALL = WITHDRAWAL.replace(**{"therapy.detection_size": 1e4, "max_cells": 2e4,
+                              "relapse_size": 1e4, "escape.mutation_rate": 1e-5})
+KARYO = scenarios.get("untreated", **{"cin.window": "always", "cin.missegregation_rate": 0.005,
+                                      "max_cells": 1e4})
+
+
+@pytest.fixture(scope="module")
+def run_explorer():
+    return cw.explore_run(WITHDRAWAL, seed=2)
+
+
+def fresh_run_explorer(**kw):
+    return cw.explore_run(WITHDRAWAL, seed=2, **kw)
+
+
+# ----------------------------------------------------------------------- controls
+
+
+@pytest.mark.parametrize("name", [
+    "growth.birth_rate", "therapy.detection_size", "escape.mutation_rate",
+    "genome.n_chromosomes", "cin.window", "therapy.schedule", "duration", "max_cells",
+])
+def test_controls_come_from_the_metadata(name):
+    section, _, field = name.rpartition(".")
+    cls = {"growth": params.Growth, "therapy": params.Therapy, "escape": params.Escape,
+           "genome": params.Genome, "cin": params.CIN, "": params.Scenario}[section]
+    meta = params.field_spec(cls, field)
+    control = cw.make_control(WITHDRAWAL, name)
+    assert control.description.startswith(meta["label"])
+    if meta["units"]:
+        assert control.description.endswith(f"({meta['units']})")
+    if meta["choices"]:
+        assert isinstance(control, ipywidgets.Dropdown)
+        assert set(meta["choices"]) <= set(control.options)
+        return
+    assert control.continuous_update is False
+    if meta["log"]:
+        assert isinstance(control, ipywidgets.FloatLogSlider)
+        assert control.max == pytest.approx(math.log10(meta["max"]))
+        if meta["min"] > 0:
+            assert control.min == pytest.approx(math.log10(meta["min"]))
+    elif meta["integer"]:
+        assert isinstance(control, ipywidgets.IntSlider)
+        assert (control.min, control.max, control.step) == (meta["min"], meta["max"],
+                                                             meta["step"])
+    else:
+        assert isinstance(control, ipywidgets.FloatSlider)
+        assert (control.min, control.max, control.step) == (meta["min"], meta["max"],
+                                                             meta["step"])
+    assert control.value == pytest.approx(WITHDRAWAL.get(name))
+
+
+def test_unknown_control_names_are_refused():
+    with pytest.raises(ValueError, match="no parameter"):
+        cw.make_control(WITHDRAWAL, "growth.speed")
+    with pytest.raises(ValueError, match="section"):
+        cw.make_control(WITHDRAWAL, "tumour.size")
+    with pytest.raises(ValueError, match="no range"):
+        cw.make_control(WITHDRAWAL, "therapy.start")
+
+
+def test_a_zero_value_survives_a_log_slider_until_it_is_moved():
+    scenario = SMALL.replace(**{"escape.mutation_rate": 0.0})
+    w = cw.explore_run(scenario, controls=["escape.mutation_rate", "growth.birth_rate"],
+                       seed=2)
+    w.controls["growth.birth_rate"].value = 0.45
+    assert w.scenario.escape.mutation_rate == 0.0
+    w.controls["escape.mutation_rate"].value = 1e-4
+    assert w.scenario.escape.mutation_rate == 1e-4
+
+
+# -------------------------------------------------------------- single-run explorer
+
+
+def test_explore_run_shows_the_run(run_explorer):
+    w = run_explorer
+    assert isinstance(w, ipywidgets.VBox)
+    assert isinstance(w.result, cinlab.Run)
+    assert w.scenario == WITHDRAWAL
+    np.testing.assert_array_equal(w.sources["burden"].data["total_cells"], w.result.total)
+    assert w.summary.value == f"<p>{plots.describe_run(w.result)}</p>"
+    assert "Seed 2." in w.summary.value
+    assert "Up to date" in w.status.value
+    assert set(w.controls) == set(cw.DEFAULT_RUN_CONTROLS)
+    for button in (w.run_button, w.reset_button, w.new_seed_button):
+        assert button.description  # text, not an icon alone
+
+
+def test_moving_a_control_simulates_again():
+    w = fresh_run_explorer()
+    source = w.sources["burden"]
+    before, summary = source.data, w.summary.value
+    w.controls["growth.birth_rate"].value = 0.6
+    assert w.scenario.growth.birth_rate == 0.6
+    assert w.result.scenario.growth.birth_rate == 0.6
+    assert source.data is not before
+    np.testing.assert_array_equal(source.data["total_cells"], w.result.total)
+    assert w.summary.value != summary
+    detection = w.result.detection_time
+    assert f"Detected on day {detection:.0f}" in w.summary.value
+
+
+def test_a_bad_combination_is_reported_and_keeps_the_last_good_plot():
+    w = fresh_run_explorer()
+    source = w.sources["burden"]
+    before, result, summary = source.data, w.result, w.summary.value
+    w.controls["therapy.detection_size"].value = 1e10  # above max_cells
+    assert "Problem" in w.status.value
+    assert "detection_size" in w.status.value
+    assert "max_cells" in w.status.value
+    assert source.data is before
+    assert w.result is result
+    assert w.summary.value == summary
+    # fixing it brings the explorer back
+    w.controls["therapy.detection_size"].value = 5e4
+    assert "Up to date" in w.status.value
+    assert source.data is not before
+
+
+def test_an_adaptive_pause_above_resume_is_reported():
+    adaptive = scenarios.get("adaptive").replace(**{"cin.window": "never"})
+    w = cw.explore_run(adaptive, controls=["therapy.pause_fraction",
+                                           "therapy.resume_fraction"], seed=2)
+    before = w.sources["burden"].data
+    w.controls["therapy.pause_fraction"].value = 2.0
+    assert "pause_fraction" in w.status.value
+    assert "resume_fraction" in w.status.value
+    assert w.sources["burden"].data is before
+
+
+def test_an_unexpected_error_never_reaches_the_kernel(monkeypatch):
+    w = fresh_run_explorer()
+    before = w.sources["burden"].data
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine on fire")
+
+    monkeypatch.setattr(cw, "simulate", broken)
+    w.run_button.click()
+    assert "RuntimeError: engine on fire" in w.status.value
+    assert w.sources["burden"].data is before
+    assert w.run_button.disabled is False
+
+
+def test_reset_goes_back_to_the_start():
+    w = fresh_run_explorer()
+    first = w.result
+    w.controls["growth.death_rate"].value = 0.1
+    w.seed_box.value = 5
+    w.preset.value = "sotillo2010"
+    w.reset_button.click()
+    assert w.scenario == WITHDRAWAL
+    assert w.seed_box.value == 2
+    assert w.preset.value == ""
+    assert w.controls["growth.death_rate"].value == WITHDRAWAL.growth.death_rate
+    assert w.result.equals(first)
+    np.testing.assert_array_equal(w.sources["burden"].data["total_cells"], first.total)
+
+
+def test_a_preset_loads_its_values():
+    w = fresh_run_explorer()
+    w.preset.value = "untreated"
+    untreated = scenarios.get("untreated")
+    assert w.scenario == untreated
+    assert w.result.scenario == untreated
+    assert w.controls["growth.birth_rate"].value == untreated.growth.birth_rate
+    assert "No therapy" in w.summary.value
+
+
+def test_seeds_reproduce_and_new_seed_changes():
+    w = fresh_run_explorer()
+    w.seed_box.value = 11
+    assert w.result.seed["entropy"] == 11
+    assert w.summary.value.endswith("Seed 11.</p>")
+    assert w.result.equals(cinlab.simulate(WITHDRAWAL, seed=11))
+    w.new_seed_button.click()
+    assert w.seed_box.value != 11
+    assert w.result.seed["entropy"] == w.seed_box.value
+    assert f"Seed {w.seed_box.value}." in w.summary.value
+
+
+def test_explore_run_with_muller_plot_and_theory():
+    w = cw.explore_run(SMALL, seed=3, figures=("burden", "muller", "fish_plot"), theory=True)
+    assert {"burden", "theory", "lineages", "muller.therapy"} <= set(w.sources)
+    assert set(w.captions) == {"burden", "muller", "fish_plot"}
+    before = w.sources["lineages"].data
+    w.controls["growth.birth_rate"].value = 0.5
+    assert w.sources["lineages"].data is not before
+    with pytest.raises(ValueError, match="figures"):
+        cw.explore_run(SMALL, figures=("pie",))
+
+
+def test_large_explorers_have_bigger_text():
+    w = fresh_run_explorer(large=True)
+    assert "cinlab-large" in w._dom_classes
+    small = fresh_run_explorer()
+    big_font = w.figures["burden"].xaxis[0].axis_label_text_font_size
+    small_font = small.figures["burden"].xaxis[0].axis_label_text_font_size
+    assert float(big_font[:-2]) > float(small_font[:-2])
+
+
+def test_setup_loads_bokehjs_inline(monkeypatch):
+    calls = []
+    monkeypatch.setattr("bokeh.io.output_notebook", lambda **kw: calls.append(kw))
+    monkeypatch.setitem(cw._SETTINGS, "large", False)
+    monkeypatch.setitem(plots._DEFAULTS, "large", False)
+    cw.setup(large=True)
+    (kwargs,) = calls
+    assert kwargs["resources"].mode == "inline"
+    assert kwargs["resources"].components == ["bokeh"]
+    assert kwargs["hide_banner"] is True
+    assert cw._large(None) is True
+    assert cw._large(False) is False
+    # figures made after setup(large=True) are large too
+    run = cinlab.simulate(WITHDRAWAL, seed=2)
+    assert plots.burden_figure(run).width == plots.burden_figure(run, large=True).width
+    assert plots.burden_figure(run).width > plots.burden_figure(run, large=False).width
+
+
+# ----------------------------------------------------------------- cohort explorers
+
+
+def test_explore_cohort_waits_for_the_run_button():
+    w = cw.explore_cohort(SMALL, n_runs=10, seed=4)
+    assert isinstance(w.result, cinlab.Cohort)
+    assert w.result.n_runs == 10
+    spaghetti = w.sources["runs"]
+    before, summary = spaghetti.data, w.summary.value
+    assert summary.startswith("<p>Relapse in ")
+    assert "Seed 4." in summary
+    w.controls["escape.mutation_rate"].value = 1e-4
+    assert "press" in w.status.value
+    assert spaghetti.data is before
+    w.run_button.click()
+    assert w.result.scenario.escape.mutation_rate == 1e-4
+    assert spaghetti.data is not before
+    assert w.summary.value != summary
+    assert w.progress.value == w.progress.max
+    assert "survival:All runs" in w.sources
+    assert w.captions["survival"].value.startswith("<p>Kaplan\u2013Meier estimate: ")
+
+
+def test_explore_cohort_reports_bad_settings():
+    w = cw.explore_cohort(SMALL, n_runs=5, seed=4)
+    before = w.sources["runs"].data
+    w.controls["therapy.detection_size"].value = 1e6
+    w.run_button.click()
+    assert "detection_size" in w.status.value
+    assert w.sources["runs"].data is before
+    with pytest.raises(ValueError, match="n_runs"):
+        cw.explore_cohort(SMALL, n_runs=0)
+
+
+def test_compare_arms():
+    arms = {"slow": SMALL, "fast": SMALL.replace(**{"escape.mutation_rate": 1e-4})}
+    w = cw.compare_arms(arms, n_runs=10, seed=5, controls=["therapy.detection_size"])
+    assert set(w.result) == {"slow", "fast"}
+    assert {"survival:slow", "survival:fast"} <= set(w.sources)
+    assert "Log-rank test fast vs slow" in w.summary.value
+    before = w.sources["survival:fast"].data
+    w.controls["therapy.detection_size"].value = 5e3
+    w.run_button.click()
+    assert all(sc.therapy.detection_size == 5e3 for sc in w.scenario.values())
+    assert all(c.scenario.therapy.detection_size == 5e3 for c in w.result.values())
+    assert w.sources["survival:fast"].data is not before
+    assert w.progress.value == 2
+    with pytest.raises(ValueError, match="two arms"):
+        cw.compare_arms({"one": SMALL})
+
+
+# -------------------------------------------------------------- karyotype explorer
+
+
+def test_explore_karyotypes():
+    w = cw.explore_karyotypes(KARYO, seed=2, chromosomes=(1, 2, 3), n_cells=4, top=10)
+    assert {"karyotype", "clones", "dots", "nuclei", "aneuploidy", "copy_number"} <= set(
+        w.sources)
+    clones = w.sources["clones"].data
+    assert list(clones["count"]) == sorted(clones["count"], reverse=True)
+    dots, nuclei = w.sources["dots"].data, w.sources["nuclei"].data
+    index = {int(i): k for k, i in enumerate(w.result.clones["id"])}
+    for cell, clone in zip(nuclei["cell"], nuclei["clone"], strict=True):
+        for chrom in (1, 2, 3):
+            n = int(np.sum((np.asarray(dots["cell"]) == cell)
+                           & (np.asarray(dots["chromosome"]) == chrom)))
+            assert n == w.result.clones["karyotype"][index[int(clone)], chrom - 1]
+    caption = w.captions["fish"].value
+    assert "Count the dots" in caption
+    # the answer is there for screen readers and teachers, folded away
+    answer = plots.describe_fish(w.result, (1, 2, 3), 4, 2)
+    assert f"<details><summary>Show the counts</summary><p>{answer}</p></details>" in caption
+    before = (w.sources["karyotype"].data, w.sources["dots"].data, w.summary.value)
+    w.seed_box.value = 3
+    assert w.sources["karyotype"].data is not before[0]
+    assert w.sources["dots"].data is not before[1]
+    assert w.summary.value != before[2]
+    assert "Seed 3." in w.summary.value
+
+
+def test_explore_karyotypes_reports_bad_probes():
+    w = cw.explore_karyotypes(KARYO, seed=2, chromosomes=(99,))
+    assert "chromosomes" in w.status.value
+    assert w.result is None
+    assert w.figures == {}
+
+
+# --------------------------------------------------------------------------- quiz
+
+
+def test_quiz_gives_immediate_feedback():
+    q = cw.quiz("Why do tumours relapse?", [
+        ("Bad luck only", False, "Chance plays a part, but escape needs a cause."),
+        ("Escaped cells keep growing", True, "Yes: they no longer need the oncogene."),
+    ])
+    assert isinstance(q.choices, ipywidgets.RadioButtons)
+    assert q.choices.value is None
+    assert q.feedback.value == ""
+    assert q.correct is None
+    q.choices.value = 0
+    assert "Not quite" in q.feedback.value
+    assert "escape needs a cause" in q.feedback.value
+    assert q.correct is False
+    q.choices.value = 1
+    assert "Correct" in q.feedback.value
+    assert "no longer need" in q.feedback.value
+    assert q.correct is True
+
+
+@pytest.mark.parametrize("options", [
+    [("only one", True, "x")],
+    [("a", False, "x"), ("b", False, "y")],
+    [("a", True), ("b", False, "y")],
+    [("a", "yes", "x"), ("b", False, "y")],
+])
+def test_quiz_refuses_malformed_options(options):
+    with pytest.raises(ValueError, match="option"):
+        cw.quiz("?", options)
