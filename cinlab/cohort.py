@@ -127,10 +127,17 @@ def _run_chunk(scenario: Scenario, entropy: int, spawn_key: tuple, n_runs: int,
 
 
 class _Progress:
-    """A progress bar: tqdm's notebook-aware bar when available, plain text otherwise."""
+    """A progress bar: tqdm's notebook-aware bar when available, plain text otherwise.
 
-    def __init__(self, total: int, desc: str) -> None:
+    With ``report`` (a callable) it calls ``report(done, total)`` instead, for a widget.
+    """
+
+    def __init__(self, total: int, desc: str, report=None) -> None:
         self.total, self.done = total, 0
+        self.report = report
+        if report is not None:
+            self.bar = None
+            return
         try:
             from tqdm.auto import tqdm
         except ImportError:  # pragma: no cover - tqdm ships with the lessons extra
@@ -142,7 +149,9 @@ class _Progress:
     def update(self, done: int) -> None:
         if done <= self.done:
             return
-        if self.bar is not None:
+        if self.report is not None:
+            self.report(done, self.total)
+        elif self.bar is not None:
             self.bar.update(done - self.done)
         elif done == self.total or done * 10 // self.total > self.done * 10 // self.total:
             print(f"{done}/{self.total}", file=sys.stderr)
@@ -471,8 +480,9 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     seed : None, int, SeedSequence or Generator
         Replicates are seeded by ``SeedSequence(seed).spawn(n_runs)``; the entropy used
         is kept in ``cohort.seed``.
-    progress : bool
-        Show a progress bar (tqdm's notebook-aware bar; plain text without tqdm).
+    progress : bool or callable
+        True shows a progress bar (tqdm's notebook-aware bar; plain text without tqdm);
+        a callable is called as ``progress(done, total)`` instead (for a widget).
     executor : concurrent.futures.Executor, optional
         Spread chunks of replicates over an executor (a ProcessPoolExecutor, or
         dask.distributed's executor); results are identical to the in-process path.
@@ -501,7 +511,8 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
     prov = seed_provenance(ss)
     engine = {"switch_size": switch_size, "tau_step": tau_step}
-    bar = _Progress(n_runs, "runs") if progress else None
+    report = progress if callable(progress) else None
+    bar = _Progress(n_runs, "runs", report) if progress else None
     if executor is None:
         # batches of at most BATCH_SIZE replicates bound memory (the clone table is
         # replicates x the largest clone count) at almost no cost in speed

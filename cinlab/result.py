@@ -339,9 +339,31 @@ def _lineages(batch: Any, parent: np.ndarray, snaps: list, n_times: int,
     for col, ids, cnt in snaps:
         if ids.size:
             np.maximum.at(max_frac, ids, cnt / tot[col])
-    candidates = np.nonzero(max_frac >= LINEAGE_MIN_FRACTION)[0]
+    # Escaped cells must not be folded into an addicted ancestor (the Muller plot would
+    # colour them addicted): every escape origin (an escaped clone with an addicted
+    # parent) whose escaped descendants reach the threshold together is kept too.
+    escaped = np.zeros(n_ids, dtype=bool)
+    for cid, _par, _born, _kary, _mut, route, _chrom in batch.births:
+        escaped[cid] = route != 0
+    origin = np.arange(n_ids)
+    climb = escaped & escaped[np.maximum(parent, 0)] & (parent >= 0)
+    origin[climb] = parent[climb]
+    while True:
+        nxt = origin[origin]
+        if np.array_equal(nxt, origin):
+            break
+        origin = nxt
+    origin_frac = np.zeros(n_ids)
+    for col, ids, cnt in snaps:
+        esc_ids = escaped[ids]
+        if esc_ids.any():
+            per_origin = np.zeros(n_ids)
+            np.add.at(per_origin, origin[ids[esc_ids]], cnt[esc_ids] / tot[col])
+            np.maximum(origin_frac, per_origin, out=origin_frac)
+    score = np.maximum(max_frac, origin_frac)
+    candidates = np.nonzero(score >= LINEAGE_MIN_FRACTION)[0]
     if candidates.size > LINEAGE_MAX:
-        candidates = candidates[np.argsort(-max_frac[candidates], kind="stable")[:LINEAGE_MAX]]
+        candidates = candidates[np.argsort(-score[candidates], kind="stable")[:LINEAGE_MAX]]
     kept = np.zeros(n_ids, dtype=bool)
     kept[candidates] = True
     kept[0] = True

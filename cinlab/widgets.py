@@ -336,6 +336,14 @@ class Explorer(widgets.VBox):
         changes = {n: v for n, v in self._values.items() if v != _value(reference, n)}
         return self._apply(self._base, changes)
 
+    def _set_progress(self, value: int) -> None:
+        """Move the progress bar (called from inside a cohort simulation)."""
+        self.progress.value = min(int(value), self.progress.max)
+
+    def _report_progress(self, done: int, total: int) -> None:
+        """``simulate_many`` progress callback: done of total runs."""
+        self._set_progress(done)
+
     def update(self) -> bool:
         """Simulate with the current settings and show the result.
 
@@ -501,11 +509,12 @@ class CohortExplorer(Explorer):
         super().__init__(scenario, controls, seed, large, auto_run=False)
 
     def _compute(self, scenario: Scenario, seed: int) -> Any:
-        self.progress.max = 1
+        self.progress.max = self.n_runs
         self.progress.value = 0
         self.progress.bar_style = "info"
-        cohort = simulate_many(scenario, n_runs=self.n_runs, seed=seed)
-        self.progress.value = 1
+        cohort = simulate_many(scenario, n_runs=self.n_runs, seed=seed,
+                               progress=self._report_progress)
+        self.progress.value = self.n_runs
         self.progress.bar_style = "success"
         return cohort
 
@@ -548,13 +557,16 @@ class ArmsExplorer(Explorer):
         return {name: sc.replace(**changes) if changes else sc for name, sc in base.items()}
 
     def _compute(self, arms: Mapping[str, Scenario], seed: int) -> Any:
-        self.progress.max = len(arms)
+        self.progress.max = len(arms) * self.n_runs
         self.progress.value = 0
         self.progress.bar_style = "info"
         cohorts = {}
         for name, sc in arms.items():
-            cohorts[name] = simulate_many(sc, n_runs=self.n_runs, seed=seed)
-            self.progress.value += 1
+            done_before = self.progress.value
+            cohorts[name] = simulate_many(
+                sc, n_runs=self.n_runs, seed=seed,
+                progress=lambda done, _total, b=done_before: self._set_progress(b + done))
+            self.progress.value = done_before + self.n_runs
         self.progress.bar_style = "success"
         return cohorts
 

@@ -379,3 +379,12 @@ def test_batch_size_does_not_change_results(monkeypatch):
     monkeypatch.setattr(cinlab.cohort, "BATCH_SIZE", 5)
     pieces = cinlab.simulate_many(sc, n_runs=12, seed=8)
     assert_same_cohort(whole, pieces)
+
+
+def test_progress_callable_receives_done_and_total():
+    seen = []
+    cinlab.simulate_many(small_treated(), n_runs=6, seed=1,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (6, 6)
+    assert all(t == 6 for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

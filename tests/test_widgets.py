@@ -277,7 +277,7 @@ def test_compare_arms():
     assert all(sc.therapy.detection_size == 5e3 for sc in w.scenario.values())
     assert all(c.scenario.therapy.detection_size == 5e3 for c in w.result.values())
     assert w.sources["survival:fast"].data is not before
-    assert w.progress.value == 2
+    assert w.progress.value == w.progress.max == 2 * w.n_runs
     with pytest.raises(ValueError, match="two arms"):
         cw.compare_arms({"one": SMALL})
 
