@@ -168,25 +168,34 @@ def _skipped(part: str) -> bool:
     return part.startswith(".") or part == "__pycache__" or part.endswith((".py", ".pyc"))
 
 
-def lesson_files(source: Path) -> list[Path]:
+#: Files with the answers: copied only for teachers (``--instructor``).
+TEACHER_ONLY = ("instructor", "teacher_guide.md")
+
+
+def lesson_files(source: Path, instructor: bool = False) -> list[Path]:
     """The lesson files under ``source``, as sorted relative paths.
 
     Parameters
     ----------
     source : Path
         A lessons folder (see :func:`lessons_source`).
+    instructor : bool
+        Include the teacher guide and the instructor versions (with solutions).
 
     Returns
     -------
     list of Path
-        Notebooks, README, teacher guide, instructor versions and data; hidden files,
+        Notebooks, README and data (plus the teacher material if asked); hidden files,
         checkpoints and ``.py`` files are left out.
     """
     found = []
     for path in source.rglob("*"):
         rel = path.relative_to(source)
-        if path.is_file() and not any(_skipped(p) for p in rel.parts):
-            found.append(rel)
+        if not path.is_file() or any(_skipped(p) for p in rel.parts):
+            continue
+        if not instructor and rel.parts[0] in TEACHER_ONLY:
+            continue
+        found.append(rel)
     return sorted(found)
 
 
@@ -238,8 +247,8 @@ class CopyReport:
         return out
 
 
-def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = None
-                 ) -> CopyReport:
+def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = None,
+                 instructor: bool = False) -> CopyReport:
     """Copy the lessons into ``dest`` without overwriting what is there.
 
     A file already in ``dest`` is kept as it is: it may hold a student's answers.
@@ -254,6 +263,8 @@ def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = No
         Replace files that differ from the shipped ones, keeping a backup.
     source : Path, optional
         The lessons to copy (default: :func:`lessons_source`).
+    instructor : bool
+        Also copy the teacher guide and the instructor versions (with solutions).
 
     Returns
     -------
@@ -268,7 +279,7 @@ def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = No
     """
     source = lessons_source() if source is None else source
     dest = Path(dest).expanduser().absolute()
-    files = lesson_files(source)
+    files = lesson_files(source, instructor=instructor)
     if not files:
         raise CommandError(f"no lessons found in {source}")
     if dest.exists() and not dest.is_dir():
@@ -705,7 +716,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _cmd_lessons(args: argparse.Namespace) -> int:
-    report = copy_lessons(args.dir, force=args.force)
+    report = copy_lessons(args.dir, force=args.force, instructor=args.instructor)
     print(f"Lessons from cinlab {__version__} in {report.dest}:")
     print("\n".join(report.lines()))
     print(f"Open them with: cinlab lab {_shell_path(args.dir)}")
@@ -883,8 +894,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "lessons", "copy the lesson notebooks into a folder of your own",
-        "Copy the lesson notebooks, their README, the teacher guide and the instructor "
-        "versions into DIR.\nA file that is already there is never overwritten: it may "
+        "Copy the lesson notebooks and their README into DIR (with --instructor, also the "
+        "teacher guide and the instructor versions with solutions).\nA file that is "
+        "already there is never overwritten: it may "
         "hold a student's answers.\n--force replaces the files that differ and first "
         "moves your copies to DIR/backup-<date>-<time>/.",
         "examples:\n  cinlab lessons\n  cinlab lessons ~/biology/cinlab\n"
@@ -893,6 +905,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=dir_help)
     p.add_argument("--force", action="store_true",
                    help="replace files that differ from the shipped lessons (backup kept)")
+    p.add_argument("--instructor", action="store_true",
+                   help="also copy the teacher guide and the lessons with solutions shown")
     p.set_defaults(func=_cmd_lessons)
 
     p = command(

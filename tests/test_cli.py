@@ -244,10 +244,16 @@ def test_lessons_copies_then_keeps_a_students_edits(shipped, tmp_path, capsys):
     assert cli_run("lessons", dest) == 0
     out = capsys.readouterr().out
     copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert copied == names
-    for name in names:
+    students = [n for n in names if not n.startswith(("instructor/", "teacher_guide"))]
+    assert copied == students  # no solutions for students
+    for name in students:
         assert f"copied     {name}" in out
-    assert "5 copied" in out
+    assert "3 copied" in out
+    teacher = tmp_path / "teacher"
+    assert cli_run("lessons", teacher, "--instructor") == 0
+    copied = sorted(p.relative_to(teacher).as_posix() for p in teacher.rglob("*")
+                    if p.is_file())
+    assert copied == names
 
     edited = dest / "01_oncogene_addiction.ipynb"
     edited.write_text('{"cells": ["my answer"]}')
@@ -264,11 +270,11 @@ def test_lessons_copies_then_keeps_a_students_edits(shipped, tmp_path, capsys):
 def test_lessons_force_replaces_with_a_backup(shipped, tmp_path, capsys):
     src, _ = shipped
     dest = tmp_path / "class"
-    assert cli_run("lessons", dest) == 0
+    assert cli_run("lessons", dest, "--instructor") == 0
     edited = dest / "instructor" / "01_oncogene_addiction.ipynb"
     edited.write_text("my notes")
     capsys.readouterr()
-    assert cli_run("lessons", dest, "--force") == 0
+    assert cli_run("lessons", dest, "--force", "--instructor") == 0
     out = capsys.readouterr().out
     assert edited.read_text() == (src / "instructor" / "01_oncogene_addiction.ipynb").read_text()
     (backup,) = [p for p in dest.iterdir() if p.name.startswith("backup-")]
@@ -288,7 +294,7 @@ def test_lessons_into_a_file_is_bad_input(shipped, tmp_path, capsys):
 
 def test_find_lesson_by_number_or_name(shipped, tmp_path):
     dest = tmp_path / "class"
-    cli.copy_lessons(dest)
+    cli.copy_lessons(dest, instructor=True)
     lesson = dest / "01_oncogene_addiction.ipynb"
     assert cli.find_lesson("01", dest) == lesson
     assert cli.find_lesson("1", dest) == lesson

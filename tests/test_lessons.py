@@ -1,0 +1,189 @@
+"""The lessons: they run and reproduce their checked numbers, follow the lesson rules,
+and every generated file (instructor versions, index, teacher-guide numbers) is current.
+
+The notebooks are executed by nbval in a child pytest (``--nbval-lax``: only cells marked
+``# NBVAL_CHECK_OUTPUT`` are compared with their stored output), with this project's
+pytest configuration, hence ``filterwarnings = error``. ``tools/lessons.py`` is the
+tooling that writes the files checked here; its rules are tested on small notebooks.
+"""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("lesson_tools", ROOT / "tools" / "lessons.py")
+tools = importlib.util.module_from_spec(_spec)
+sys.modules["lesson_tools"] = tools  # dataclasses look their module up there
+_spec.loader.exec_module(tools)
+
+LESSONS = tools.lesson_paths()
+EXPECTED = [
+    "00_welcome.ipynb",
+    "01_oncogene_addiction.ipynb",
+    "02_resistance_by_chance.ipynb",
+    "03_chromosome_instability.ipynb",
+    "04_cin_and_relapse.ipynb",
+    "05_fighting_relapse.ipynb",
+]
+
+
+def lesson_id(path):
+    return path.stem
+
+
+def test_the_six_lessons_are_there():
+    assert [p.name for p in LESSONS] == EXPECTED
+
+
+# ------------------------------------------------------------------- the lessons run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_lesson_runs_and_reproduces_its_checked_numbers(path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+         "-p", "no:cacheprovider", "-q", str(path.relative_to(ROOT))],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+# --------------------------------------------------------------- stored check outputs
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_every_check_cell_has_a_stored_output(path):
+    # nbval passes a check cell saved without output vacuously.
+    nb = tools.read(path)
+    checks = [c for c in nb.cells if tools.is_check_cell(c)]
+    assert len(checks) >= tools.MIN_CHECK_CELLS
+    empty = [c.source.splitlines()[1] for c in checks
+             if c.execution_count is None or not tools.output_text(c).strip()]
+    assert empty == [], "run `python tools/lessons.py execute`"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_lesson_follows_the_lesson_rules(path):
+    assert tools.lesson_problems(path) == []
+
+
+# ------------------------------------------------------------------- generated files
+
+
+def test_instructor_versions_are_generated_from_the_lessons():
+    expected = tools.instructor_files()
+    found = sorted(p.name for p in tools.INSTRUCTOR.glob("*.ipynb"))
+    assert found == sorted(p.name for p in expected), "run `python tools/lessons.py instructor`"
+    for path, text in expected.items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} is stale: run `python tools/lessons.py instructor`")
+
+
+def test_instructor_versions_show_every_solution():
+    for path in tools.instructor_files():
+        markdown = "".join(c.source for c in tools.read(path).cells
+                           if c.cell_type == "markdown")
+        assert "<details>" not in markdown
+        assert "<details open>" in markdown
+
+
+def test_lesson_index_is_current():
+    assert tools.README.read_text(encoding="utf-8") == tools.index_text(), (
+        "lessons/README.md is stale: run `python tools/lessons.py index`")
+
+
+def test_teacher_guide_numbers_match_what_the_lessons_print():
+    guide = tools.GUIDE.read_text(encoding="utf-8")
+    assert tools.guide_text(guide) == guide, (
+        "the expected observations differ from the lessons' check outputs: run "
+        "`python tools/lessons.py guide-numbers --write`")
+
+
+def test_teacher_guide_covers_every_lesson_and_every_setting():
+    guide = tools.GUIDE.read_text(encoding="utf-8")
+    for path in LESSONS:
+        assert f"## {tools.lesson_number(path)} · " in guide
+    for words in ("Binder", "JupyterHub", "Offline", "cinlab lessons", "cinlab lab",
+                  "make lab", 'pip install "cinlab[lessons]"'):
+        assert words in guide
+
+
+# ------------------------------------------------------------------ the tooling itself
+
+
+def code(source, outputs=(), count=None):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = [nbformat.v4.new_output(**o) for o in outputs]
+    cell.execution_count = count
+    return cell
+
+
+def stdout(text):
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def test_clean_keeps_only_check_cell_text_and_drops_widget_state():
+    nb = nbformat.v4.new_notebook(cells=[
+        code("# NBVAL_CHECK_OUTPUT\nprint(1)", [stdout("1\n")], 7),
+        code("widgets.setup()", [{"output_type": "display_data",
+                                  "data": {"text/html": "<script>big</script>"}}], 8),
+    ])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    cleaned = tools.clean(nb)
+    assert tools.output_text(cleaned.cells[0]) == "1\n"
+    assert cleaned.cells[0].execution_count == 1
+    assert cleaned.cells[1].outputs == []
+    assert cleaned.cells[1].execution_count is None
+    assert "widgets" not in cleaned.metadata
+
+
+def test_clean_refuses_a_check_cell_that_writes_to_stderr():
+    nb = nbformat.v4.new_notebook(cells=[
+        code("# NBVAL_CHECK_OUTPUT\nwarn()", [{"output_type": "stream", "name": "stderr",
+                                               "text": "Warning"}], 1),
+    ])
+    with pytest.raises(ValueError, match="check cells may only print"):
+        tools.clean(nb)
+
+
+def test_instructor_version_opens_the_solutions_and_says_it_is_generated():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("<details><summary>Solution</summary>42</details>")])
+    out = tools.instructor_version(nb, "09_x.ipynb")
+    assert out.cells[1].source.startswith("<details open>")
+    assert "generated" in out.cells[0].source
+    assert nb.cells[0].source.startswith("<details>")
+
+
+def test_rules_catch_logic_long_cells_and_missing_outputs(tmp_path):
+    long_cell = "\n".join(f"x{i} = {i}" for i in range(tools.MAX_CODE_LINES + 1))
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 09 · Test\n\n**Question:** Q?\n\n"
+                                      "**Time:** 5 minutes · **Level:** any"),
+        code("# NBVAL_CHECK_OUTPUT\nprint(1)"),
+        code("for i in range(3):\n    print(i)"),
+        code(long_cell),
+        code("print(2)", [stdout("2\n")], 3),
+    ])
+    path = tmp_path / "09_test.ipynb"
+    path.write_text(tools.dumps(nb), encoding="utf-8")
+    problems = "\n".join(tools.lesson_problems(path))
+    assert "check cell without stored output" in problems
+    assert "For in a code cell" in problems
+    assert f"{tools.MAX_CODE_LINES + 1} statements" in problems
+    assert "output stored in a cell that is not checked" in problems
+    assert "no '## Learning objectives' section" in problems
+    assert "no self-check quiz" in problems
+
+
+def test_a_quiz_spanning_many_lines_counts_as_one_statement():
+    source = 'widgets.quiz(\n    "Q?",\n    options=[\n        ("a", True, "b"),\n    ],\n)'
+    assert tools.statements(source) == 1
+    assert tools.forbidden("[x for x in range(3)]") == []
+    assert tools.forbidden("f = lambda x: x") == ["Lambda"]

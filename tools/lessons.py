@@ -1,0 +1,598 @@
+"""Lesson tooling: execute the lessons, build instructor versions, the index, guide numbers.
+
+The six source notebooks ``lessons/NN_topic.ipynb`` are the only hand-written lesson
+files. Everything else is generated from them by this script and checked by
+``tests/test_lessons.py``:
+
+``execute [--time] [NOTEBOOK ...]``
+    Re-run the lessons headless (nbclient, a kernel on this interpreter) and store only
+    the outputs of ``# NBVAL_CHECK_OUTPUT`` cells; every other output, the execution
+    counts of other cells and the widget state are removed, so files stay small and
+    carry no inline BokehJS. ``--time`` prints seconds and kernel peak memory per lesson
+    and exits 1 if they exceed the budget (120 s together, 400 MB per kernel).
+``instructor``
+    Write ``lessons/instructor/NN_topic.ipynb``: the same notebooks with every
+    ``<details>`` block (the solutions) open.
+``index``
+    Write ``lessons/README.md`` from the first cells (title, question, time, level,
+    learning objectives) of each lesson.
+``guide-numbers [--write]``
+    Print the stored check-cell outputs of every lesson as the "expected observations"
+    blocks of the teacher guide; ``--write`` puts them into ``lessons/teacher_guide.md``
+    between its ``<!-- BEGIN guide-numbers NN -->`` / ``<!-- END ... -->`` markers.
+``check``
+    Report every stale generated file and every broken lesson rule; exit 1 if any.
+``all``
+    ``execute``, then ``instructor``, ``index`` and ``guide-numbers --write``.
+
+Run it with the project's interpreter, e.g. ``.venv/bin/python tools/lessons.py all``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import io
+import re
+import sys
+import time
+import tokenize
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+INSTRUCTOR = LESSONS / "instructor"
+README = LESSONS / "README.md"
+GUIDE = LESSONS / "teacher_guide.md"
+
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+#: Rules every lesson obeys (tests/test_lessons.py checks them).
+MIN_CHECK_CELLS = 3
+#: Statements per code cell; a quiz, one statement, may span more physical lines.
+MAX_CODE_LINES = 10
+MAX_PHYSICAL_LINES = 20
+MAX_FILE_BYTES = 100_000
+#: Budget for executing all lessons headless (2 cores): seconds together, MB per kernel.
+TIME_BUDGET_S = 120.0
+MEMORY_BUDGET_MB = 400.0
+#: Section headings of the lesson template (design/lessons.md), in order.
+TEMPLATE_HEADINGS = (
+    "Learning objectives",
+    "Background",
+    "How to use the controls",
+    "Predict",
+    "Exercises",
+    "Self-check quiz",
+    "Discussion",
+    "Summary",
+    "Glossary",
+    "References",
+)
+#: Statements that mean logic was written in a notebook instead of in cinlab.
+FORBIDDEN_STATEMENTS = (ast.For, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+                        ast.ClassDef, ast.Lambda)
+
+_INSTRUCTOR_BANNER_ID = "instructor-banner"
+_PEAK_MEMORY_PROBE = (
+    "import sys\n"
+    "try:\n"
+    "    import resource\n"
+    "    _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    print(_peak / (1 << 20 if sys.platform == 'darwin' else 1 << 10))\n"
+    "except ImportError:\n"
+    "    print('nan')\n"
+)
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def lesson_paths() -> list[Path]:
+    """The source lesson notebooks, in lesson order."""
+    return sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook (nbformat 4)."""
+    return nbformat.read(path, as_version=4)
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    """Serialise a notebook exactly as the files in the repository are written."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def is_check_cell(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell is a ``# NBVAL_CHECK_OUTPUT`` cell."""
+    return cell.cell_type == "code" and cell.source.lstrip().startswith(CHECK_MARKER)
+
+
+def code_lines(source: str) -> list[str]:
+    """Lines of a code cell that count as code: not blank, not only a comment."""
+    return [line for line in source.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def statements(source: str) -> int:
+    """Number of logical lines of code (statements) in a code cell."""
+    tokens = tokenize.generate_tokens(io.StringIO(source + "\n").readline)
+    return sum(1 for tok in tokens if tok.type == tokenize.NEWLINE)
+
+
+def forbidden(source: str) -> list[str]:
+    """Loops, definitions and lambdas in a code cell: logic that belongs in cinlab."""
+    return sorted({type(node).__name__ for node in ast.walk(ast.parse(source))
+                   if isinstance(node, FORBIDDEN_STATEMENTS)})
+
+
+def output_text(cell: nbformat.NotebookNode) -> str:
+    """The text a code cell printed (stdout streams and plain-text results)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream" and out.name == "stdout":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            parts.append(out.get("data", {}).get("text/plain", "") + "\n")
+    return "".join(parts)
+
+
+def lesson_number(path: Path) -> str:
+    """The two-digit lesson number of a lesson file name."""
+    return path.name[:2]
+
+
+# --------------------------------------------------------------------------- execute
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What executing one lesson cost."""
+
+    path: Path
+    seconds: float
+    peak_mb: float
+
+
+def _kernel_manager_class() -> type:
+    """A kernel manager class whose kernels run on this interpreter (nothing registered)."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class _ThisInterpreter(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES,
+                              **ipykernel.kernelspec.get_kernel_dict())
+
+    class _Manager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self) -> KernelSpecManager:
+            return _ThisInterpreter()
+
+    return _Manager
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Keep only check-cell text outputs; drop every other output and run-time metadata.
+
+    Check cells are numbered 1, 2, ... so that re-executing changes no line of the file
+    unless a checked number changed.
+
+    Raises
+    ------
+    ValueError
+        If a check cell wrote to stderr or raised: its output would not be reproducible.
+    """
+    nb = copy.deepcopy(nb)
+    count = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("scrolled", None)
+        if not is_check_cell(cell):
+            cell.outputs, cell.execution_count = [], None
+            continue
+        count += 1
+        cell.execution_count = count
+        kept = []
+        for out in cell.outputs:
+            if out.output_type == "stream" and out.name == "stdout":
+                kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
+            elif out.output_type == "execute_result":
+                kept.append(nbformat.v4.new_output(
+                    "execute_result", data={"text/plain": out.data.get("text/plain", "")},
+                    execution_count=count))
+            else:
+                raise ValueError(f"a check cell produced {out.output_type} output "
+                                 f"({out.get('name', '')}); check cells may only print:\n"
+                                 f"{cell.source}")
+        cell.outputs = kept
+    nb.metadata.pop("widgets", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
+                                 "language": "python", "name": "python3"}
+    return nb
+
+
+def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, Execution]:
+    """Run a lesson top to bottom in a fresh kernel; return it cleaned, with its cost.
+
+    Parameters
+    ----------
+    path : Path
+        The lesson notebook.
+    timeout : int
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    notebook : NotebookNode
+        The lesson with only its check-cell outputs stored (see :func:`clean`).
+    execution : Execution
+        Wall-clock seconds and the kernel's peak resident memory (MB).
+
+    Raises
+    ------
+    nbclient.exceptions.CellExecutionError
+        If a cell raises.
+    """
+    from nbclient import NotebookClient
+
+    nb = read(path)
+    work = copy.deepcopy(nb)
+    work.cells.append(nbformat.v4.new_code_cell(_PEAK_MEMORY_PROBE))
+    client = NotebookClient(work, kernel_manager_class=_kernel_manager_class(),
+                            kernel_name="python3", timeout=timeout,
+                            record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    probe = work.cells.pop()
+    peak_mb = float(output_text(probe).strip() or "nan")
+    return clean(work), Execution(path, seconds, peak_mb)
+
+
+def execute_all(paths: Sequence[Path], show_time: bool) -> list[str]:
+    """Execute and rewrite ``paths``; print what each cost when ``show_time``.
+
+    Returns
+    -------
+    list of str
+        With ``show_time``: every way the run exceeded :data:`TIME_BUDGET_S` (all
+        lessons together) or :data:`MEMORY_BUDGET_MB` (any kernel); empty otherwise.
+    """
+    costs = []
+    for path in paths:
+        nb, cost = execute(path)
+        path.write_text(dumps(nb), encoding="utf-8")
+        costs.append(cost)
+        if show_time:
+            print(f"{path.name:<32} {cost.seconds:6.1f} s  {cost.peak_mb:6.0f} MB peak",
+                  flush=True)
+    if not (show_time and costs):
+        return []
+    total = sum(c.seconds for c in costs)
+    peak = max(c.peak_mb for c in costs)
+    print(f"{'total':<32} {total:6.1f} s  {peak:6.0f} MB largest peak")
+    over = [f"{c.path.name}: kernel peak {c.peak_mb:.0f} MB > {MEMORY_BUDGET_MB:.0f} MB"
+            for c in costs if c.peak_mb > MEMORY_BUDGET_MB]
+    if total > TIME_BUDGET_S:
+        over.append(f"all lessons: {total:.0f} s > {TIME_BUDGET_S:.0f} s")
+    print("\n".join(f"over budget: {o}" for o in over) or
+          f"within budget ({TIME_BUDGET_S:.0f} s together, {MEMORY_BUDGET_MB:.0f} MB per kernel)")
+    return over
+
+
+# ------------------------------------------------------------------------- instructor
+
+
+def instructor_version(nb: nbformat.NotebookNode, source_name: str) -> nbformat.NotebookNode:
+    """The instructor version of a lesson: every ``<details>`` block open, a banner on top."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = re.sub(r"<details>", "<details open>", cell.source)
+    banner = nbformat.v4.new_markdown_cell(
+        "**Instructor version: solutions are shown.** This file is generated from "
+        f"[`../{source_name}`](../{source_name}) by `python tools/lessons.py instructor`; "
+        "edit the student notebook, never this copy.",
+        id=_INSTRUCTOR_BANNER_ID,
+    )
+    nb.cells.insert(0, banner)
+    return nb
+
+
+def instructor_files() -> dict[Path, str]:
+    """Instructor notebook path -> its expected text."""
+    return {INSTRUCTOR / p.name: dumps(instructor_version(read(p), p.name))
+            for p in lesson_paths()}
+
+
+# ------------------------------------------------------------------------------ index
+
+
+@dataclass(frozen=True)
+class Header:
+    """What a lesson's first cells say about it."""
+
+    number: str
+    file: str
+    title: str
+    question: str
+    time: str
+    level: str
+    objectives: tuple[str, ...]
+
+
+def _field(text: str, name: str, path: Path) -> str:
+    match = re.search(rf"\*\*{name}:\*\*\s*(.+?)(?:\s+·\s+\*\*|\s*$)", text, re.MULTILINE)
+    if not match:
+        raise ValueError(f"{path.name}: the first cell needs a '**{name}:** ...' entry.")
+    return match.group(1).strip()
+
+
+def header(path: Path) -> Header:
+    """Read title, question, time, level and objectives from a lesson's first cells.
+
+    The first markdown cell holds ``# title``, ``**Question:** ...``, ``**Time:** ...``
+    and ``**Level:** ...``; the cell headed ``## Learning objectives`` holds a bullet
+    list.
+
+    Raises
+    ------
+    ValueError
+        If an entry is missing.
+    """
+    cells = [c for c in read(path).cells if c.cell_type == "markdown"]
+    if not cells:
+        raise ValueError(f"{path.name} has no markdown cell.")
+    first = cells[0].source
+    title = re.search(r"^#\s+(.+)$", first, re.MULTILINE)
+    if not title:
+        raise ValueError(f"{path.name}: the first cell must start with a '# title'.")
+    objectives: tuple[str, ...] = ()
+    for cell in cells[:3]:
+        if "## Learning objectives" in cell.source:
+            objectives = tuple(m.strip() for m in
+                               re.findall(r"^[-*]\s+(.+)$", cell.source, re.MULTILINE))
+    if not objectives:
+        raise ValueError(f"{path.name}: one of the first cells must be '## Learning "
+                         "objectives' with a bullet list.")
+    return Header(lesson_number(path), path.name, title.group(1).strip(),
+                  _field(first, "Question", path), _field(first, "Time", path),
+                  _field(first, "Level", path), objectives)
+
+
+def index_text() -> str:
+    """The text of ``lessons/README.md``."""
+    heads = [header(p) for p in lesson_paths()]
+    lines = [
+        "# cinlab lessons",
+        "",
+        "<!-- Generated by `python tools/lessons.py index` from the first cells of each "
+        "lesson. Do not edit by hand: edit the notebooks and run the command again. -->",
+        "",
+        "Six lessons for upper-secondary and undergraduate biology classes, one per class "
+        "period. Each lesson is a Jupyter notebook: read, run the cells from top to "
+        "bottom (Shift+Enter), move the controls, write down what you predict and what "
+        "you see. No programming is needed.",
+        "",
+        "| Lesson | The question | Time | Level |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| [{h.title}]({h.file}) | {h.question} | {h.time} | {h.level} |"
+              for h in heads]
+    lines += ["", "## What you will be able to do", ""]
+    for h in heads:
+        lines += [f"**[{h.title}]({h.file})**", ""]
+        lines += [f"- {o}" for o in h.objectives]
+        lines.append("")
+    lines += [
+        "## For teachers",
+        "",
+        "- [Teacher guide](teacher_guide.md): timing plans, expected observations, "
+        "misconceptions, answer keys, extensions, and how to run a class on Binder, on "
+        "a JupyterHub or offline.",
+        "- Instructor versions with every solution shown: "
+        + ", ".join(f"[{h.number}](instructor/{h.file})" for h in heads)
+        + " (generated by `python tools/lessons.py instructor`).",
+        "",
+        "## Start the lessons",
+        "",
+        "- From a checkout of the repository: `make lab`.",
+        "- After `pip install \"cinlab[lessons]\"`: `cinlab lessons` copies the lessons "
+        "into a folder of your own and `cinlab lab` opens them in JupyterLab.",
+        "- On Binder: see the launch link in the project README.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- guide numbers
+
+
+def _guide_markers(number: str) -> tuple[str, str]:
+    return (f"<!-- BEGIN guide-numbers {number} -->", f"<!-- END guide-numbers {number} -->")
+
+
+def guide_block(path: Path) -> str:
+    """The expected-observations block of one lesson, from its stored check outputs."""
+    begin, end = _guide_markers(lesson_number(path))
+    outputs = [output_text(c).rstrip("\n") for c in read(path).cells if is_check_cell(c)]
+    body = "\n".join(o for o in outputs if o)
+    return f"{begin}\n```text\n{body}\n```\n{end}"
+
+
+def guide_text(current: str) -> str:
+    """``current`` (the teacher guide) with every guide-numbers block brought up to date.
+
+    Raises
+    ------
+    ValueError
+        If the guide lacks the markers of a lesson.
+    """
+    text = current
+    for path in lesson_paths():
+        begin, end = _guide_markers(lesson_number(path))
+        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+        if not pattern.search(text):
+            raise ValueError(f"{GUIDE.name} has no '{begin}' ... '{end}' block.")
+        block = guide_block(path)
+        text = pattern.sub(lambda _m, block=block: block, text)
+    return text
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def lesson_problems(path: Path) -> list[str]:
+    """Every broken lesson rule in one source notebook (empty when all is well)."""
+    nb = read(path)
+    name = path.name
+    problems = []
+    size = len(dumps(nb).encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        problems.append(f"{name}: {size} bytes, more than {MAX_FILE_BYTES}.")
+    if "widgets" in nb.metadata:
+        problems.append(f"{name}: widget state is stored in the notebook metadata.")
+    checks = [c for c in nb.cells if is_check_cell(c)]
+    if len(checks) < MIN_CHECK_CELLS:
+        problems.append(f"{name}: {len(checks)} check cells, fewer than {MIN_CHECK_CELLS}.")
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        first = cell.source.strip().splitlines()[0] if cell.source.strip() else "(empty)"
+        if is_check_cell(cell):
+            if cell.execution_count is None or not output_text(cell).strip():
+                problems.append(f"{name}: check cell without stored output: {first!r}.")
+        elif cell.outputs or cell.execution_count is not None:
+            problems.append(f"{name}: output stored in a cell that is not checked: "
+                            f"{first!r}.")
+        try:
+            n, bad = statements(cell.source), forbidden(cell.source)
+        except (SyntaxError, tokenize.TokenError) as exc:
+            problems.append(f"{name}: a code cell is not valid Python ({exc}): {first!r}.")
+            continue
+        if n > MAX_CODE_LINES:
+            problems.append(f"{name}: a code cell has {n} statements, more than "
+                            f"{MAX_CODE_LINES}: {first!r}.")
+        if len(code_lines(cell.source)) > MAX_PHYSICAL_LINES:
+            problems.append(f"{name}: a code cell has more than {MAX_PHYSICAL_LINES} lines: "
+                            f"{first!r}.")
+        if bad:
+            problems.append(f"{name}: {', '.join(bad)} in a code cell (logic belongs in "
+                            f"cinlab): {first!r}.")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    position = -1
+    for heading in TEMPLATE_HEADINGS:
+        found = re.search(rf"^##+ .*{re.escape(heading)}", markdown, re.MULTILINE)
+        if not found:
+            problems.append(f"{name}: no '## {heading}' section.")
+        elif found.start() < position:
+            problems.append(f"{name}: section '{heading}' is out of template order.")
+        else:
+            position = found.start()
+    if markdown.count("<details>") != markdown.count("</details>"):
+        problems.append(f"{name}: unbalanced <details> blocks.")
+    if "<summary>Solution</summary>" not in markdown:
+        problems.append(f"{name}: no exercise with a hidden solution.")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    if "widgets.setup(" not in code:
+        problems.append(f"{name}: no widgets.setup() call.")
+    if "widgets.quiz(" not in code:
+        problems.append(f"{name}: no self-check quiz.")
+    return problems
+
+
+def stale_files() -> list[str]:
+    """Generated files that differ from what this script would write now."""
+    stale = []
+    for path, text in instructor_files().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            stale.append(str(path.relative_to(ROOT)))
+    extra = {p.name for p in INSTRUCTOR.glob("*.ipynb")} - {p.name for p in lesson_paths()}
+    stale += [f"lessons/instructor/{n} (no source lesson)" for n in sorted(extra)]
+    if not README.exists() or README.read_text(encoding="utf-8") != index_text():
+        stale.append(str(README.relative_to(ROOT)))
+    guide = GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else ""
+    try:
+        if guide_text(guide) != guide:
+            stale.append(str(GUIDE.relative_to(ROOT)) + " (expected observations)")
+    except ValueError as exc:
+        stale.append(str(exc))
+    return stale
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def _write_instructor() -> None:
+    INSTRUCTOR.mkdir(exist_ok=True)
+    for path, text in instructor_files().items():
+        path.write_text(text, encoding="utf-8")
+    for orphan in set(INSTRUCTOR.glob("*.ipynb")) - set(instructor_files()):
+        orphan.unlink()
+
+
+def _select(names: Iterable[str]) -> list[Path]:
+    names = list(names)
+    if not names:
+        return lesson_paths()
+    paths = []
+    for name in names:
+        path = Path(name)
+        if not path.exists():
+            path = LESSONS / Path(name).name
+        if not path.exists():
+            raise SystemExit(f"no lesson {name!r}")
+        paths.append(path.resolve())
+    return paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("execute", help="re-run lessons, keep only check-cell outputs")
+    ex.add_argument("notebooks", nargs="*", help="lesson files (default: all)")
+    ex.add_argument("--time", action="store_true",
+                    help="print seconds and peak memory; exit 1 when over budget")
+    sub.add_parser("instructor", help="write lessons/instructor/ (solutions open)")
+    sub.add_parser("index", help="write lessons/README.md")
+    gn = sub.add_parser("guide-numbers", help="print (or --write) the guide's numbers")
+    gn.add_argument("--write", action="store_true", help="update lessons/teacher_guide.md")
+    sub.add_parser("check", help="report stale generated files and broken lesson rules")
+    al = sub.add_parser("all", help="execute, then instructor, index, guide-numbers --write")
+    al.add_argument("--time", action="store_true", help="print seconds and peak memory")
+    args = parser.parse_args(argv)
+
+    over_budget: list[str] = []
+    if args.command in ("execute", "all"):
+        over_budget = execute_all(_select(getattr(args, "notebooks", [])), args.time)
+    if args.command in ("instructor", "all"):
+        _write_instructor()
+    if args.command in ("index", "all"):
+        README.write_text(index_text(), encoding="utf-8")
+    if args.command == "guide-numbers" and not args.write:
+        print("\n\n".join(guide_block(p) for p in lesson_paths()))
+    if args.command == "all" or (args.command == "guide-numbers" and args.write):
+        GUIDE.write_text(guide_text(GUIDE.read_text(encoding="utf-8")), encoding="utf-8")
+    if args.command == "check":
+        problems = [p for path in lesson_paths() for p in lesson_problems(path)]
+        problems += [f"stale: {s} (run python tools/lessons.py all)" for s in stale_files()]
+        print("\n".join(problems) if problems else "lessons: all checks pass")
+        return 1 if problems else 0
+    return 1 if over_budget else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
