@@ -68,30 +68,7 @@ step "a second 'cinlab lessons' keeps every file"
 "$bin/cinlab" lessons "$work/x" | grep -E "^[0-9]+ copied"
 
 step "execute ${#notebooks[@]} lessons with nbclient"
-"$bin/python" - "$work/x" "${notebooks[@]}" <<'EOF'
-import sys
-import time
-from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-
-folder = Path(sys.argv[1])
-failed = []
-for name in sys.argv[2:]:
-    nb = nbformat.read(folder / name, as_version=4)
-    t = time.perf_counter()
-    try:
-        NotebookClient(nb, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
-    except Exception as exc:  # report every notebook, then fail
-        failed.append(name)
-        print(f"FAIL {name}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}")
-    else:
-        print(f"ok   {name}  {time.perf_counter() - t:.1f} s")
-if failed:
-    sys.exit(f"{len(failed)} lesson(s) failed: {', '.join(failed)}")
-EOF
+"$bin/python" "$repo/tools/execute_notebooks.py" "$work/x" "${notebooks[@]}"
 
 step "cinlab export ${notebooks[0]}"
 "$bin/cinlab" export "${notebooks[0]}" --out "$work/first_lesson.html"
