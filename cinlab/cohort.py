@@ -40,7 +40,7 @@ __all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"
 
 _FORMAT = "cinlab.cohort/1"
 #: Replicates simulated together in one vectorised batch.
-BATCH_SIZE = 250
+BATCH_SIZE = 100
 _ARRAYS = {
     "status": np.int8, "end_time": np.float64, "final_total": np.int64,
     "final_escaped": np.int64, "detection_time": np.float64,
