@@ -10,7 +10,6 @@ difference between two arms is the treatment's, not noise.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections import Counter
@@ -34,6 +33,7 @@ from .engine import (
     simulate,
 )
 from .params import Scenario
+from .result import JSONFile
 from .rng import seed_provenance, seed_sequence
 
 __all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"]
@@ -162,7 +162,7 @@ class _Progress:
             self.bar.close()
 
 
-class Cohort:
+class Cohort(JSONFile):
     """Replicate tumours of one scenario and their relapse statistics.
 
     Attributes
@@ -434,27 +434,6 @@ class Cohort:
         arrays["burden"] = burden
         arrays["escaped_burden"] = escaped
         return cls(scenario, seed, arrays, method=method, **engine)
-
-    def to_json(self, path: str | None = None) -> str:
-        """Serialise to JSON text (and write it to ``path`` if given)."""
-        text = json.dumps(self.to_dict())
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        return text
-
-    @classmethod
-    def from_json(cls, text_or_path: str) -> Cohort:
-        """Load a Cohort from JSON text or a file path; validated, never unpickled."""
-        text = text_or_path
-        if not text_or_path.lstrip().startswith("{"):
-            with open(text_or_path, encoding="utf-8") as fh:
-                text = fh.read()
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc}") from exc
-        return cls.from_dict(data)
 
 
 def _check_runs(n_runs: Any) -> int:

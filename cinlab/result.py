@@ -27,8 +27,35 @@ def _version() -> str:
     return __version__
 
 
+class JSONFile:
+    """JSON files for results: ``to_json``/``from_json`` over ``to_dict``/``from_dict``."""
+
+    __slots__ = ()
+
+    def to_json(self, path: str | None = None) -> str:
+        """Serialise to JSON text (and write it to ``path`` if given)."""
+        text = json.dumps(self.to_dict())
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str) -> Any:
+        """Load from JSON text or a file path; validated by ``from_dict``, never unpickled."""
+        text = text_or_path
+        if not text_or_path.lstrip().startswith("{"):
+            with open(text_or_path, encoding="utf-8") as fh:
+                text = fh.read()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
 @dataclass(frozen=True, eq=False)
-class Run:
+class Run(JSONFile):
     """One simulated tumour.
 
     Attributes
@@ -260,27 +287,6 @@ class Run:
         return cls(scenario=scenario, seed=seed, method=method, version=version,
                    status=status, times=times, total=total, escaped=escaped, events=events,
                    clones=clones, lineages=lineages)
-
-    def to_json(self, path: str | None = None) -> str:
-        """Serialise to JSON text (and write it to ``path`` if given)."""
-        text = json.dumps(self.to_dict())
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        return text
-
-    @classmethod
-    def from_json(cls, text_or_path: str) -> Run:
-        """Load a Run from JSON text or a file path; validated, never unpickled."""
-        text = text_or_path
-        if not text_or_path.lstrip().startswith("{"):
-            with open(text_or_path, encoding="utf-8") as fh:
-                text = fh.read()
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc}") from exc
-        return cls.from_dict(data)
 
     def equals(self, other: Run) -> bool:
         """True when both runs hold identical data (arrays compared exactly)."""
