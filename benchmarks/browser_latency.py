@@ -1,0 +1,272 @@
+"""Browser latency of the explorers: from a key press or click to new data and new pixels.
+
+Run ``python benchmarks/browser_latency.py`` (about two minutes; ``--no-voila`` skips the
+Voila rows) or ``--quick`` (a smoke test). It drives JupyterLab and Voila in Debian's
+chromium with the harness of the browser tests (``tests/browser/browser_harness.py``), on
+temporary copies of the lessons, and measures in the page with ``performance.now()``.
+A probe is installed before each press: a capturing ``keydown`` (or ``click``) listener
+on the document, a listener on the ``change`` signal of every ColumnDataSource of the
+explorer's figures in BokehJS, and, once the data changed, a check every ~4 ms
+(``setTimeout(0)``) of a hash of the pixels of the first figure's canvases
+(``getImageData``, inside Bokeh's shadow root):
+
+- *to data*: keydown/click -> the first ColumnDataSource change in BokehJS (the kernel's
+  simulation, the widget messages and the Bokeh document patch included);
+- *to pixels*: keydown/click -> the first check at which the canvas differs from before.
+
+Measured: the first explorer of lesson 01 (``explore_run`` of the withdrawal scenario),
+its "Division rate" slider focused and moved with ArrowRight, one press per step, in
+JupyterLab and in Voila; and a 100-run cohort explorer in JupyterLab
+(``explore_cohort(sotillo2010 TI-KM, n_runs=100)``, a generated notebook): New seed (not
+timed), then a click on "Run 100 mice". One press or click is a warm-up and not counted;
+the explorer's own "simulated in" time shows how much of the wait is the simulation.
+Targets (reported, never asserted): slider <= 100 ms to data and <= 150 ms to pixels;
+cohort <= 2 s to pixels.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def _load(name: str, path: Path) -> Any:
+    """Import a module from a file once (also when this file is imported by a test)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+bc = _load("_common", HERE / "_common.py")
+h = _load("browser_harness", ROOT / "tests" / "browser" / "browser_harness.py")
+
+NAME = "browser_latency"
+LESSON = "01_oncogene_addiction.ipynb"
+COHORT_NOTEBOOK = "cohort_100_runs.ipynb"
+COHORT_RUNS = 100
+COHORT_CODE = [
+    "from cinlab import scenarios, widgets\n\nwidgets.setup()",
+    'widgets.explore_cohort(scenarios.get("sotillo2010", mad2=True), n_runs={n}, seed=2010)',
+]
+DATA_TARGET = 100.0  # ms, slider key -> new data in BokehJS
+PIXELS_TARGET = 150.0  # ms, slider key -> repainted canvas
+COHORT_TARGET = 2000.0  # ms, Run click -> repainted canvas
+PROBE_TIMEOUT = 60.0  # s
+
+
+def write_cohort_notebook(folder: Path, n_runs: int = COHORT_RUNS) -> Path:
+    import nbformat
+
+    cells = [nbformat.v4.new_code_cell(c.replace("{n}", str(n_runs))) for c in COHORT_CODE]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    # with a kernel named, JupyterLab starts it instead of asking which one to use
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    path = folder / COHORT_NOTEBOOK
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+def _wait_idle(explorer: Any) -> None:
+    """Until the explorer's status says it is up to date, then a moment for late repaints."""
+    explorer.locator(".widget-html-content", has_text="Up to date.").wait_for(timeout=60_000)
+    time.sleep(0.3)
+
+
+def _probe(page: Any, explorer: Any, event: str, act: Any) -> dict:
+    """Install the probe, act (press or click), wait until new pixels; times in ms."""
+    installed = explorer.evaluate(h.JS_LATENCY_PROBE, event)
+    if not installed["sources"] or not installed["canvases"]:
+        raise RuntimeError(f"nothing to watch in the explorer: {installed}")
+    act()
+    deadline = time.monotonic() + PROBE_TIMEOUT
+    while True:
+        probe = page.evaluate("window.__cinlabProbe")
+        if probe["t_paint"] is not None and probe["t_event"] is not None:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no new data or pixels within {PROBE_TIMEOUT:.0f} s: {probe}")
+        time.sleep(0.02)
+    return {"to_data_ms": probe["t_data"] - probe["t_event"],
+            "to_pixels_ms": probe["t_paint"] - probe["t_event"],
+            "pixel_checks": probe["checks"]}
+
+
+def _kernel_seconds(explorer: Any) -> float | None:
+    text = explorer.locator(".widget-html-content", has_text="Up to date.").inner_text()
+    m = re.search(r"simulated in ([\d.]+) s", text)
+    return float(m.group(1)) if m else None
+
+
+def measure_slider(bp: Any, presses: int) -> dict:
+    """Lesson 01's first explorer: ``presses`` timed ArrowRight presses after a warm-up."""
+    page = bp.page
+    explorer = h.explorers(page).nth(0)
+    explorer.scroll_into_view_if_needed()
+    handle = h.slider_handle(explorer)
+    label = explorer.locator(".widget-slider .widget-label").first.text_content()
+    readout = explorer.locator(".widget-slider .widget-readout").first
+    samples, values = [], [readout.text_content()]
+    for _ in range(presses + 1):
+        _wait_idle(explorer)
+        handle.focus()
+        key = h.arrow_key_for(handle)
+        samples.append(_probe(page, explorer, "keydown", lambda k=key: page.keyboard.press(k)))
+        _wait_idle(explorer)
+        samples[-1]["kernel_s"] = _kernel_seconds(explorer)
+        values.append(readout.text_content())
+    return {"control": label, "values": values, "warmup": samples[0], "samples": samples[1:]}
+
+
+def measure_cohort(bp: Any, presses: int) -> dict:
+    """The 100-run cohort explorer: New seed (untimed), then a timed click on Run."""
+    page = bp.page
+    explorer = h.explorers(page).nth(0)
+    explorer.scroll_into_view_if_needed()
+    run = explorer.locator(".widget-button", has_text=h.EXPLORER_BUTTON)
+    samples = []
+    for _ in range(presses + 1):
+        _wait_idle(explorer)
+        explorer.get_by_role("button", name="New seed").click()
+        explorer.locator(".widget-html-content", has_text="Settings changed").wait_for()
+        samples.append(_probe(page, explorer, "click", run.click))
+        _wait_idle(explorer)
+        samples[-1]["kernel_s"] = _kernel_seconds(explorer)
+    return {"button": run.inner_text(), "warmup": samples[0], "samples": samples[1:]}
+
+
+def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
+                voila: Any = None, cohort_runs: int = COHORT_RUNS) -> dict:
+    """Every measurement on running servers (``lab.root`` holds the lessons)."""
+    write_cohort_notebook(lab.root, cohort_runs)
+    out: dict[str, Any] = {}
+    for name, key, measure, n in ((LESSON, "slider", measure_slider, presses),
+                                  (COHORT_NOTEBOOK, "cohort", measure_cohort, cohort_presses)):
+        bc.progress(f"JupyterLab: {name}, {n} timed presses")
+        try:
+            with h.open_page(browser, lab) as bp:
+                h.open_lab_notebook(bp, lab, name)
+                h.run_all_cells(bp.page)
+                n_code = (len(COHORT_CODE) if name == COHORT_NOTEBOOK
+                          else h.lesson_plan(lab.root / name).n_code_cells)
+                h.wait_for_run_all(bp.page, n_code)
+                out[key] = measure(bp, n)
+        finally:
+            h.shutdown_lab_kernel(lab, name)
+    if voila is not None:
+        bc.progress(f"Voila: {LESSON}, {presses} timed presses")
+        with h.open_page(browser, voila) as bp:
+            try:
+                h.open_voila_notebook(bp, voila, LESSON, 2)
+                out["voila_slider"] = measure_slider(bp, presses)
+            finally:
+                h.shutdown_voila_kernel(voila, bp.page)
+    return out
+
+
+def _stat(samples: list[dict], key: str, q: float = 0.5) -> float:
+    values = sorted(s[key] for s in samples)
+    if q == 0.5:
+        return statistics.median(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def rows(results: dict) -> list:
+    out = []
+    for key, where in (("slider", "JupyterLab"), ("voila_slider", "Voila")):
+        if key not in results:
+            continue
+        r, s = results[key], results[key]["samples"]
+        what = (f"lesson 01, first explorer, slider '{r['control']}' focused, ArrowRight; "
+                f"{len(s)} presses after a warm-up (values {r['values'][0]} to "
+                f"{r['values'][-1]})")
+        kernel = [x["kernel_s"] for x in s if x["kernel_s"] is not None]
+        out += [
+            bc.Row(f"{where}: slider key -> new data in BokehJS", _stat(s, "to_data_ms"), "ms",
+                   DATA_TARGET, "lower", f"median; {what}", {"samples": s,
+                                                             "warmup": r["warmup"]}),
+            bc.Row("  90th percentile", _stat(s, "to_data_ms", 0.9), "ms"),
+            bc.Row("  of which the simulation (kernel)",
+                   1e3 * statistics.median(kernel) if kernel else None, "ms",
+                   note="" if key != "slider" else "median of the explorer's own "
+                   "'simulated in' time (shown to 10 ms)"),
+            bc.Row(f"{where}: slider key -> repainted canvas", _stat(s, "to_pixels_ms"), "ms",
+                   PIXELS_TARGET, "lower", "median; first pixel check (every ~4 ms) at which "
+                   "the figure's canvas differs"),
+            bc.Row("  90th percentile", _stat(s, "to_pixels_ms", 0.9), "ms"),
+        ]
+    if "cohort" in results:
+        r, s = results["cohort"], results["cohort"]["samples"]
+        kernel = [x["kernel_s"] for x in s if x["kernel_s"] is not None]
+        if r["button"] != f"Run {COHORT_RUNS} mice":
+            raise RuntimeError(f"not the {COHORT_RUNS}-run cohort: {r['button']}")
+        out += [
+            bc.Row("cohort: Run click -> new data in BokehJS", _stat(s, "to_data_ms"), "ms",
+                   note=f"median of {len(s)} clicks on '{r['button']}' after a warm-up, each "
+                        "after New seed (untimed); explore_cohort(sotillo2010 TI-KM, "
+                        "n_runs=100) in JupyterLab", extra={"samples": s,
+                                                            "warmup": r["warmup"]}),
+            bc.Row("cohort: Run click -> repainted canvas", _stat(s, "to_pixels_ms"), "ms",
+                   COHORT_TARGET, "lower", "median; the spaghetti figure's canvas"),
+            bc.Row("  of which the simulation (kernel)",
+                   1e3 * statistics.median(kernel) if kernel else None, "ms",
+                   note="median of the explorer's own 'simulated in' time"),
+        ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = bc.parser(__doc__.splitlines()[0])
+    p.add_argument("--presses", type=int, default=12,
+                   help="timed slider presses (at least 10 for the target)")
+    p.add_argument("--cohort-presses", type=int, default=10, help="timed cohort re-runs")
+    p.add_argument("--no-voila", action="store_true", help="JupyterLab only")
+    args = p.parse_args(argv)
+    presses, cohort_presses = (3, 2) if args.quick else (args.presses, args.cohort_presses)
+    clock = bc.ScriptClock()
+    with tempfile.TemporaryDirectory(prefix="cinlab-browser-") as tmp, h.stop_on_sigterm():
+        tmp = Path(tmp)
+        servers = []
+        try:
+            lab = h.start_server("lab", h.copy_lessons(tmp / "lab", [LESSON]), tmp / "lab-server")
+            servers.append(lab)
+            voila = None
+            if not args.no_voila and not args.quick:
+                voila = h.start_server("voila", h.copy_lessons(tmp / "voila", [LESSON]),
+                                       tmp / "voila-server")
+                servers.append(voila)
+            with sync_playwright() as playwright:
+                browser = h.launch_browser(playwright)
+                try:
+                    results = measure_all(browser, lab, presses, cohort_presses, voila)
+                finally:
+                    browser.close()
+        finally:
+            for server in servers:
+                server.stop()
+    table = rows(results)
+    title = (f"cinlab explorers in the browser (Debian chromium, headless)"
+             f"{' (--quick: smoke test only)' if args.quick else ''}")
+    bc.print_table(title, table)
+    path = bc.write_json(bc.result_path(NAME, args.quick, args.json), NAME, table, args, clock,
+                         {"method": __doc__})
+    print(f"\n{clock.report()}\nresults written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

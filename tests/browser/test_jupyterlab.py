@@ -1,0 +1,27 @@
+"""Every lesson in JupyterLab in a real browser: Run All, then what a student sees.
+
+For each lesson: open it, run all cells, no error output and no console error, every
+explorer drawn with its controls and painted canvases, a slider moved by keyboard (or a
+cohort re-run) changes the figure data in BokehJS; screenshots are kept as artifacts.
+"""
+
+import browser_harness as h
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("path", h.lesson_paths(), ids=lambda p: p.stem)
+def test_lesson_runs_and_responds_in_jupyterlab(path, browser, jupyterlab, artifacts):
+    plan = h.lesson_plan(path)
+    try:
+        with h.open_page(browser, jupyterlab) as bp:
+            h.open_lab_notebook(bp, jupyterlab, path.name)
+            h.run_all_cells(bp.page)
+            seconds = h.wait_for_run_all(bp.page, plan.n_code_cells)
+            print(f"{path.name}: Run All took {seconds:.1f} s")
+            h.check_rendered_lesson(bp, plan, artifacts / "jupyterlab" / path.stem)
+    finally:
+        # one kernel at a time on 2 cores; the page is closed first, so JupyterLab does
+        # not react to its kernel going away
+        h.shutdown_lab_kernel(jupyterlab, path.name)

@@ -1,0 +1,35 @@
+"""benchmarks/browser_latency.py measures in the page (a few presses; timings not asserted)."""
+
+import importlib.util
+import sys
+
+import browser_harness as h
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def load_benchmark():
+    path = h.ROOT / "benchmarks" / "browser_latency.py"
+    spec = importlib.util.spec_from_file_location("browser_latency", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["browser_latency"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_latency_benchmark_sees_new_data_and_new_pixels(browser, jupyterlab):
+    bench = load_benchmark()
+    # a 10-run cohort: this checks the probe, not the speed
+    results = bench.measure_all(browser, jupyterlab, presses=2, cohort_presses=1,
+                                cohort_runs=10)
+    for key in ("slider", "cohort"):
+        samples = results[key]["samples"]
+        assert samples
+        for sample in [results[key]["warmup"], *samples]:
+            # the probe saw the key press or click, then new data, then new pixels
+            assert 0 < sample["to_data_ms"] <= sample["to_pixels_ms"], sample
+    assert len(set(results["slider"]["values"])) == 4, results["slider"]["values"]
+    assert results["cohort"]["button"] == "Run 10 mice"
+    rows = bench.rows({"slider": results["slider"]})
+    assert all(r.value is not None for r in rows), rows
