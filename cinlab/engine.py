@@ -176,6 +176,7 @@ class Batch:
         self.route = np.zeros((n_rep, cap), dtype=np.int8)
         self.chrom = np.zeros((n_rep, cap), dtype=np.int16)
         self.aneu = np.zeros((n_rep, cap), dtype=np.int32)
+        self.ncop = np.zeros((n_rep, cap), dtype=np.int16)  # chromosome copies per cell
         self.hkey = np.zeros((n_rep, cap), dtype=np.uint64)
         self.cid = np.full((n_rep, cap), -1, dtype=np.int64)
         self.used = np.ones(n_rep, dtype=np.int64)
@@ -183,6 +184,7 @@ class Batch:
         founder = np.full(self.n_chrom, self.ploidy, dtype=np.int8)
         self.count[:, 0] = sc.initial_cells
         self.kary[:, 0] = founder
+        self.ncop[:, 0] = founder.sum()
         self.cid[:, 0] = 0
         self.hkey[:, 0] = self._hash(founder[None, :].astype(np.int64), np.zeros(1, bool))[0]
         self.chrom[:, 0] = escape_chromosome(founder, self.ploidy, self.bypass, self.gain)
@@ -233,6 +235,7 @@ class Batch:
         self.route = widen(self.route)
         self.chrom = widen(self.chrom)
         self.aneu = widen(self.aneu)
+        self.ncop = widen(self.ncop)
         self.hkey = widen(self.hkey)
         self.cid = widen(self.cid, -1)
 
@@ -251,8 +254,8 @@ class Batch:
         for i, (r, lv, n) in enumerate(zip(flagged, live[flag], n_live[flag], strict=True)):
             keep = np.nonzero(lv)[0]
             remap[i, keep] = np.arange(n)
-            for name in ("count", "kary", "mut", "esc", "route", "chrom", "aneu", "hkey",
-                         "cid"):
+            for name in ("count", "kary", "mut", "esc", "route", "chrom", "aneu", "ncop",
+                         "hkey", "cid"):
                 arr = getattr(self, name)
                 arr[r, :n] = arr[r, keep]
                 arr[r, n:width] = -1 if name == "cid" else 0
@@ -449,22 +452,31 @@ class Batch:
     # ---------------------------------------------------------------- placement
 
     def _place(self, rows: np.ndarray, kary: np.ndarray, mut: np.ndarray,
-               parent: np.ndarray, mult: np.ndarray) -> None:
+               parent: np.ndarray, mult: np.ndarray, hk: np.ndarray | None = None) -> None:
         """Add daughter cells to live clones of their row, creating clones as needed.
 
         ``rows`` must be in canonical per-replicate order (the order in which the
         replicate alone would produce them); new clones are numbered in that order.
+        ``hk``, the daughters' karyotype hashes, is computed when not given.
         """
         ok = np.all((kary >= 1) & (kary <= self.max_copies), axis=1) & (mult > 0)
+        if hk is None:
+            hk = self._hash(kary, mut)
         if not ok.all():
-            rows, kary, mut, parent, mult = rows[ok], kary[ok], mut[ok], parent[ok], mult[ok]
+            rows, kary, mut, parent, mult, hk = (rows[ok], kary[ok], mut[ok], parent[ok],
+                                                 mult[ok], hk[ok])
         if rows.size == 0:
             return
         row_w = self.hash_w[self.n_chrom + 1]
-        hk = self._hash(kary, mut)
         key = hk + rows.astype(np.uint64) * row_w
         n_ix = self.ix_key.size
-        pos = np.minimum(np.searchsorted(self.ix_key, key), max(n_ix - 1, 0))
+        if key.size > 1000:  # sorted queries walk the index in order: fewer cache misses
+            o = np.argsort(key)
+            pos = np.empty(key.size, dtype=np.int64)
+            pos[o] = np.searchsorted(self.ix_key, key[o])
+        else:
+            pos = np.searchsorted(self.ix_key, key)
+        pos = np.minimum(pos, max(n_ix - 1, 0))
         found = (self.ix_key[pos] == key) if n_ix else np.zeros(key.size, dtype=bool)
         fr, fs = self.ix_row[pos], self.ix_slot[pos]
         matched = found & (self.count[fr, fs] > 0) if n_ix else found
@@ -512,6 +524,7 @@ class Batch:
         self.route[nr, slot] = route
         self.esc[nr, slot] = route > 0
         self.aneu[nr, slot] = np.abs(k.astype(np.int32) - self.ploidy).sum(axis=1)
+        self.ncop[nr, slot] = k.sum(axis=1)
         self.hkey[nr, slot] = hk_n[first]
         ids = self.next_cid[nr] + rank
         self.cid[nr, slot] = ids
@@ -630,8 +643,10 @@ class Batch:
         aneu = self.aneu[lr, lc]
         b, d = self._rates(lr, esc, aneu)
         # step: at most tau_step, to the next record time and boundary, (b + d) dt <= 0.5
+        # (li is sorted: nonzero walks the table row by row)
+        first = np.flatnonzero(np.concatenate(([True], li[1:] != li[:-1])))
         max_rate = np.zeros(rows.size)
-        np.maximum.at(max_rate, li, b + d)
+        max_rate[li[first]] = np.maximum.reduceat(b + d, first)
         t = self.t[rows]
         nxt_rec = self.rec_times[np.minimum(self.rec_idx[rows], self.rec_times.size - 1)]
         nxt_rec = np.where(self.rec_idx[rows] < self.rec_times.size, nxt_rec, np.inf)
@@ -652,75 +667,48 @@ class Batch:
             p_b, p_d = p_b / s, p_d / s
         rank = _rank_in_group(li)
         base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])[li]
-        lanes = rank.astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
-            5, dtype=np.uint64)
-        u = uniforms(base[:, None], lanes)
-        births = binomial_from_uniform(n, p_b, u[:, 0])
+        # a clone's uniforms are lanes 64 * rank + 0..4 of its row's step stream; lanes
+        # are computed only for the clones that need them (a lane's value does not
+        # depend on which others are computed)
+        lane_base = base + rank.astype(np.uint64) * np.uint64(64)
+        births = binomial_from_uniform(n, p_b, uniforms(lane_base, 0))
         p_d_rest = np.divide(p_d, 1.0 - p_b, out=np.zeros_like(p_d), where=p_b < 1.0)
-        deaths = binomial_from_uniform(n - births, np.minimum(p_d_rest, 1.0), u[:, 1])
-        can_mutate = ~esc & ~self.mut[lr, lc]
-        mu = np.where(can_mutate, self.mu, 0.0)
-        mutants = binomial_from_uniform(births, mu, u[:, 2]) if self.mu > 0 else \
-            np.zeros_like(births)
-        kary = self.kary[lr, lc]
-        ncopies = kary.sum(axis=1, dtype=np.int64)
+        deaths = binomial_from_uniform(n - births, np.minimum(p_d_rest, 1.0),
+                                       uniforms(lane_base, 1))
+        mutants = np.zeros_like(births)
+        if self.mu > 0:
+            can = np.nonzero((births > 0) & ~esc & ~self.mut[lr, lc])[0]
+            mutants[can] = binomial_from_uniform(births[can], self.mu,
+                                                 uniforms(lane_base[can], 2))
+        mis = np.zeros_like(births)
         cin = self.cin_on[lr]
-        p_any = np.where(cin, self.samplers[True].p_any(ncopies),
-                         self.samplers[False].p_any(ncopies))
-        mis = binomial_from_uniform(births - mutants, p_any, u[:, 3])
+        if self.samplers[True].beta > 0 or self.samplers[False].beta > 0:
+            can = np.nonzero(births > mutants)[0]
+            ncopies = self.ncop[lr[can], lc[can]]
+            p_any = np.where(cin[can], self.samplers[True].p_any(ncopies),
+                             self.samplers[False].p_any(ncopies))
+            mis[can] = binomial_from_uniform(births[can] - mutants[can], p_any,
+                                             uniforms(lane_base[can], 3))
         self.count[lr, lc] = n + births - mutants - deaths
         self.t[rows] = t + dt
-        parts_rows, parts_kary, parts_mut, parts_parent, parts_mult = [], [], [], [], []
-        pid = self.cid[lr, lc]
-        pmut = self.mut[lr, lc]
+        parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
         if mis.any():
-            # divisions with exactly one missegregated copy, counted per chromosome
-            p_one = np.where(cin, self.samplers[True].p_single(ncopies),
-                             self.samplers[False].p_single(ncopies))
-            single = binomial_from_uniform(mis, p_one, u[:, 4])
-            multi = mis - single
-            if single.any():
-                self._single_events(rows, li, rank, base, kary, pmut, pid, single, ncopies,
-                                    parts_rows, parts_kary, parts_mut, parts_parent,
-                                    parts_mult)
-            if multi.any():
-                idx = np.repeat(np.arange(li.size), multi)
-                div = np.arange(idx.size) - np.repeat(np.cumsum(multi) - multi, multi)
-                dbase = stream_base(self.keys[rows], STREAM_DIVISION,
-                                    self.n_tau[rows])[li[idx]]
-                n2 = 2 * self.n_chrom
-                lane0 = (rank[idx].astype(np.uint64) << _LANE_SHIFT) + \
-                    div.astype(np.uint64) * np.uint64(n2)
-                uu = uniforms((dbase + lane0)[:, None], np.arange(n2, dtype=np.uint64))
-                pk = kary[idx].astype(np.int16)
-                change = np.empty_like(pk)
-                for flag in (True, False):
-                    sel = cin[idx] == flag
-                    if sel.any():
-                        change[sel] = self.samplers[flag].changes(pk[sel], uu[sel], 2)
-                dk = np.empty((2 * idx.size, self.n_chrom), dtype=np.int16)
-                dk[0::2] = pk + change
-                dk[1::2] = pk - change
-                parts_rows.append(np.repeat(lr[idx], 2))
-                parts_kary.append(dk)
-                parts_mut.append(np.repeat(pmut[idx], 2))
-                parts_parent.append(np.repeat(pid[idx], 2))
-                parts_mult.append(np.ones(2 * idx.size, dtype=np.int64))
+            ev = np.nonzero(mis > 0)[0]
+            self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], base[ev],
+                                  lane_base[ev], cin[ev], mis[ev], parts)
         if mutants.any():
-            has = mutants > 0
-            parts_rows.append(lr[has])
-            parts_kary.append(kary[has].astype(np.int16))
-            parts_mut.append(np.ones(int(has.sum()), dtype=bool))
-            parts_parent.append(pid[has])
-            parts_mult.append(mutants[has])
-        if parts_rows:
-            prow = np.concatenate(parts_rows)
+            has = np.nonzero(mutants > 0)[0]
+            parts[0].append(lr[has])
+            parts[1].append(self.kary[lr[has], lc[has]].astype(np.int16))
+            parts[2].append(np.ones(has.size, dtype=bool))
+            parts[3].append(self.cid[lr[has], lc[has]])
+            parts[4].append(mutants[has])
+            parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
+        if parts[0]:
+            prow = np.concatenate(parts[0])
             # canonical order: by replicate, then by part, then by position
             order = np.argsort(prow, kind="stable")
-            self._place(prow[order], np.concatenate(parts_kary)[order],
-                        np.concatenate(parts_mut)[order],
-                        np.concatenate(parts_parent)[order],
-                        np.concatenate(parts_mult)[order])
+            self._place(*(np.concatenate(part)[order] for part in parts))
             self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
         self.n_tau[rows] += 1
         self._refresh_totals(rows)
@@ -728,20 +716,74 @@ class Batch:
         self._compact(rows)
         self._status(rows)
 
+    def _missegregations(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
+                         lc: np.ndarray, rank: np.ndarray, base: np.ndarray,
+                         lane_base: np.ndarray, cin: np.ndarray, mis: np.ndarray,
+                         parts: tuple[list, ...]) -> None:
+        """Daughters of a tau step's missegregating divisions, for clones that have any.
+
+        Arrays are per clone with ``mis > 0`` divisions (in table order); divisions with
+        exactly one missegregated copy are counted per chromosome, the others are drawn
+        one by one, conditioned on at least two events.
+        """
+        kary = self.kary[lr, lc]
+        ncopies = self.ncop[lr, lc]
+        pmut = self.mut[lr, lc]
+        pid = self.cid[lr, lc]
+        phk = self.hkey[lr, lc]
+        p_one = np.where(cin, self.samplers[True].p_single(ncopies),
+                         self.samplers[False].p_single(ncopies))
+        single = binomial_from_uniform(mis, p_one, uniforms(lane_base, 4))
+        multi = mis - single
+        if single.any():
+            self._single_events(rows, li, rank, base, kary, ncopies, (lr, pmut, pid, phk),
+                                single, parts)
+        if multi.any():
+            idx = np.repeat(np.arange(li.size), multi)
+            div = np.arange(idx.size) - np.repeat(np.cumsum(multi) - multi, multi)
+            dbase = stream_base(self.keys[rows], STREAM_DIVISION,
+                                self.n_tau[rows])[li[idx]]
+            n2 = 2 * self.n_chrom
+            lane0 = (rank[idx].astype(np.uint64) << _LANE_SHIFT) + \
+                div.astype(np.uint64) * np.uint64(n2)
+            uu = uniforms((dbase + lane0)[:, None], np.arange(n2, dtype=np.uint64))
+            pk = kary[idx].astype(np.int16)
+            change = np.empty_like(pk)
+            for flag in (True, False):
+                sel = cin[idx] == flag
+                if sel.any():
+                    change[sel] = self.samplers[flag].changes(pk[sel], uu[sel], 2)
+            dk = np.empty((2 * idx.size, self.n_chrom), dtype=np.int16)
+            dk[0::2] = pk + change
+            dk[1::2] = pk - change
+            parts[0].append(np.repeat(lr[idx], 2))
+            parts[1].append(dk)
+            parts[2].append(np.repeat(pmut[idx], 2))
+            parts[3].append(np.repeat(pid[idx], 2))
+            parts[4].append(np.ones(2 * idx.size, dtype=np.int64))
+            parts[5].append(self._hash(dk, parts[2][-1]))
+
     def _single_events(self, rows: np.ndarray, li: np.ndarray, rank: np.ndarray,
-                       base: np.ndarray, kary: np.ndarray, pmut: np.ndarray,
-                       pid: np.ndarray, single: np.ndarray, ncopies: np.ndarray,
-                       *parts: list) -> None:
+                       base: np.ndarray, kary: np.ndarray, ncopies: np.ndarray,
+                       parent: tuple[np.ndarray, ...], single: np.ndarray,
+                       parts: tuple[list, ...]) -> None:
         """Daughters of divisions in which exactly one chromosome copy missegregated.
 
         Such a division gives one daughter with a copy of chromosome c gained and one
         with it lost, c chosen with probability proportional to its copies. Clones with
         few such divisions draw c for each; larger clones split their count over the
-        chromosomes multinomially (sequential binomials).
+        chromosomes multinomially (sequential binomials). ``parent`` holds the parent
+        clones' (row, mutation flag, clone id, karyotype hash); a daughter's hash is its
+        parent's plus or minus the changed chromosome's weight.
         """
         n_chrom = self.n_chrom
-        lr = rows[li]
-        out_rows, out_kary, out_mut, out_par, out_mult = [], [], [], [], []
+        w = self.hash_w
+
+        def add(at: np.ndarray, dk: np.ndarray, hk: np.ndarray, mult: np.ndarray) -> None:
+            for store, value in zip(parts, (parent[0][at], dk, parent[1][at],
+                                            parent[2][at], mult, hk), strict=True):
+                store.append(value)
+
         few = np.nonzero((single > 0) & (single <= _FEW_EVENTS))[0]
         if few.size:
             m = single[few]
@@ -754,14 +796,12 @@ class Batch:
             chrom = (u[:, None] * ncopies[idx][:, None] >= cum).sum(axis=1)
             chrom = np.minimum(chrom, n_chrom - 1)
             sel = np.arange(idx.size)
+            ones = np.ones(idx.size, dtype=np.int64)
             for sign in (1, -1):
                 dk = kary[idx].astype(np.int16)
                 dk[sel, chrom] += sign
-                out_rows.append(lr[idx])
-                out_kary.append(dk)
-                out_mut.append(pmut[idx])
-                out_par.append(pid[idx])
-                out_mult.append(np.ones(idx.size, dtype=np.int64))
+                hk = parent[3][idx] + w[chrom] if sign > 0 else parent[3][idx] - w[chrom]
+                add(idx, dk, hk, ones)
         many = np.nonzero(single > _FEW_EVENTS)[0]
         if many.size:
             lanes = rank[many].astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
@@ -777,19 +817,13 @@ class Batch:
                 left -= x
                 copies_left -= k[:, c]
                 sel = np.nonzero(x > 0)[0]
+                if sel.size == 0:
+                    continue
                 for sign in (1, -1):
-                    if sel.size == 0:
-                        continue
                     dk = k[sel].copy()
                     dk[:, c] += sign
-                    out_rows.append(lr[many[sel]])
-                    out_kary.append(dk)
-                    out_mut.append(pmut[many[sel]])
-                    out_par.append(pid[many[sel]])
-                    out_mult.append(x[sel])
-        for store, values in zip(parts, (out_rows, out_kary, out_mut, out_par, out_mult),
-                                 strict=True):
-            store.extend(values)
+                    phk = parent[3][many[sel]]
+                    add(many[sel], dk, phk + w[c] if sign > 0 else phk - w[c], x[sel])
 
     # ---------------------------------------------------------------------- run
 

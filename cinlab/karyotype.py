@@ -274,24 +274,36 @@ def binomial_from_uniform(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.nda
 
 
 def _binomial_inversion(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sequential-search inversion for Binomial(n, p) with small mean."""
+    """Sequential-search inversion for Binomial(n, p) with small mean.
+
+    All draws still searching step k together; their arrays are compacted only when
+    fewer than half of them are still searching.
+    """
     k = np.zeros(n.shape, dtype=np.int64)
     with np.errstate(divide="ignore"):
         pmf0 = np.exp(n * np.log1p(-p))
     idx = np.nonzero((u > pmf0) & (n > 0))[0]
     if idx.size == 0:
         return k
-    pmf = np.zeros(n.shape)
-    pmf[idx] = pmf0[idx]
+    trials = n[idx].astype(np.float64)
+    pmf = pmf0[idx]
     cdf = pmf.copy()
-    ratio = np.zeros(n.shape)
-    ratio[idx] = p[idx] / (1.0 - p[idx])
-    while idx.size:
-        kk = k[idx] + 1
-        pmf_i = pmf[idx] * (n[idx] - kk + 1) / kk * ratio[idx]
-        pmf[idx] = pmf_i
-        cdf[idx] += pmf_i
-        k[idx] = kk
-        still = (u[idx] > cdf[idx]) & (kk < n[idx]) & (pmf_i > 0)
-        idx = idx[still]
-    return k
+    ratio = p[idx] / (1.0 - p[idx])
+    target = u[idx]
+    searching = np.ones(idx.size, dtype=bool)
+    kk = 0
+    while True:
+        kk += 1
+        pmf = pmf * (trials - kk + 1.0) / kk * ratio
+        cdf += pmf
+        still = searching & (target > cdf) & (kk < trials) & (pmf > 0)
+        k[idx[searching & ~still]] = kk
+        n_left = np.count_nonzero(still)
+        if n_left == 0:
+            return k
+        if 2 * n_left < still.size:
+            idx, trials, pmf, cdf = idx[still], trials[still], pmf[still], cdf[still]
+            ratio, target = ratio[still], target[still]
+            searching = np.ones(n_left, dtype=bool)
+        else:
+            searching = still
