@@ -417,7 +417,9 @@ def app_command(notebook: str | Path, *, port: int) -> list[str]:
     Voila (0.5) serves without a login unless told otherwise; ``--Voila.auto_token``
     turns token authentication on. The token itself is passed in the environment (see
     :func:`app_environment`), not on the command line where other users could read it.
-    cinlab opens the browser itself, with the token, once the server is up.
+    cinlab opens the browser itself, with the token, once the server is up. A kernel
+    whose page was closed without notice (a laptop lid shut, a browser killed) is shut
+    down after 10 idle minutes, so a projector left on all day does not collect kernels.
 
     Parameters
     ----------
@@ -433,7 +435,8 @@ def app_command(notebook: str | Path, *, port: int) -> list[str]:
     """
     return [sys.executable, "-m", "voila", str(Path(notebook).absolute()), "--no-browser",
             f"--port={port}", f"--Voila.ip={LOCALHOST}", "--Voila.port_retries=0",
-            "--Voila.auto_token=True"]
+            "--Voila.auto_token=True", "--MappingKernelManager.cull_idle_timeout=600",
+            "--MappingKernelManager.cull_interval=60"]
 
 
 def app_environment(token: str) -> dict[str, str]:

@@ -247,7 +247,7 @@ class CIN(_Params):
 
     missegregation_rate: float = _param(
         0.01, label="Missegregation (CIN)", units="per copy per division", lo=0.0, hi=0.5,
-        step=0.001,
+        step=0.0001, log=True,
         help="Probability that one chromosome copy missegregates at a division inside the "
         "CIN window",
         source="teaching simplification: about 3x HeLa's 0.315% per chromosome "
@@ -256,7 +256,7 @@ class CIN(_Params):
     )
     baseline_rate: float = _param(
         0.00075, label="Missegregation (baseline)", units="per copy per division", lo=0.0,
-        hi=0.5, step=0.0001,
+        hi=0.5, step=0.00001, log=True,
         help="Missegregation probability outside the CIN window",
         source="normal keratinocytes 0.075% per chromosome per division (Shi & King 2005)",
     )

@@ -985,7 +985,7 @@ def karyotype_figure(run: Any, *, top: int = 30, large: bool | None = None) -> L
               text_color="text_color", text_align="center", text_baseline="middle",
               text_font_size=s["cell_text"])
     heat.xaxis.ticker = FixedTicker(ticks=list(range(1, n_chrom + 1)), name="chrom_ticks")
-    heat.yaxis.ticker = FixedTicker(ticks=list(range(1, top + 1)))
+    heat.yaxis.ticker = FixedTicker(ticks=list(range(1, top + 1)), name="row_ticks")
     heat.xgrid.visible = False
     heat.ygrid.visible = False
     heat.add_tools(HoverTool(renderers=[cells], tooltips=[
@@ -1045,9 +1045,22 @@ def _fill_karyotype(layout: LayoutDOM, run: Any, *, top: int, large: bool) -> No
     layout.select_one({"name": "chrom_ticks"}).ticks = list(range(1, n_chrom + 1))
     n_clones = len(run.clones["count"])
     shown = min(top, n_clones)
-    heat.title.text = (f"Karyotypes of the {shown} largest of {n_clones} clones "
-                       f"(seed {_seed_text(run.seed)})" if n_clones
-                       else f"No cells left at the end (seed {_seed_text(run.seed)})")
+    # as many rows as clones shown (a run may end with one clone), tall enough for the
+    # colour bar and the legend
+    n_rows = max(shown, 1)
+    heat.y_range.update(start=n_rows + 0.5, end=0.5)
+    layout.select_one({"name": "row_ticks"}).ticks = list(range(1, n_rows + 1))
+    height = max(n_rows * _sizes(large)["cell_h"] + 130, 330 if not large else 420)
+    heat.height = sizes.height = height
+    seed = _seed_text(run.seed)
+    if n_clones == 0:
+        heat.title.text = f"No cells left at the end (seed {seed})"
+    elif n_clones == 1:
+        heat.title.text = f"Karyotype of the only clone (seed {seed})"
+    elif shown == n_clones:
+        heat.title.text = f"Karyotypes of all {n_clones:,} clones (seed {seed})"
+    else:
+        heat.title.text = f"Karyotypes of the {shown} largest of {n_clones:,} clones (seed {seed})"
     sizes.title.text = "Clone size"
 
 
@@ -1458,8 +1471,7 @@ def copy_number_figure(run: Any, *, large: bool | None = None) -> figure:
 
 def _fill_copy_number(fig: figure, run: Any, *, large: bool) -> None:
     _fill(fig, {"copy_number": copy_number_columns(run)})
-    fig.title.text = (f"Copies of each chromosome, % of cells (normal row dashed; "
-                      f"seed {_seed_text(run.seed)})")
+    fig.title.text = f"Copies per chromosome, % of cells (seed {_seed_text(run.seed)})"
 
 
 # ----------------------------------------------------------------- cohort views
@@ -1660,7 +1672,8 @@ def survival_figure(arms: Any, *, large: bool | None = None, width: int | None =
     fig.add_tools(HoverTool(renderers=lines, mode="vline", tooltips=[
         ("Day", "@time{0.0}"), ("Relapse-free", "@percent{0.0}%"),
         ("95% band", "@lower{0.00} \u2013 @upper{0.00}")]))
-    _legend(fig, items, large)
+    # beyond two arms the labels carry p-values: one per line, so none is clipped
+    _legend(fig, items, large, ncols=1 if len(names) > 2 else 2)
     _fill_survival(fig, arms, names=names, large=large)
     return fig
 
@@ -1796,7 +1809,9 @@ def sweep_figure(table: Any, *, large: bool | None = None, width: int | None = N
     data = sweep_columns(table)
     src = _named_sources({"sweep": data})
     if len(names) == 1:
-        log = bool(_safe_meta(names[0]).get("log"))
+        # a log axis for log-scaled parameters, unless a swept value is 0
+        log = bool(_safe_meta(names[0]).get("log")) and bool(
+            np.all(np.asarray(data["x_value"], dtype=float) > 0))
         fig = _new_figure("sweep", {"large": large}, large=large,
                           x_label=_axis_label(names[0]),
                           y_label="Treated runs that relapsed",

@@ -132,8 +132,9 @@ def names() -> tuple[str, ...]:
 
 
 def describe(name: str) -> str:
-    """The one-paragraph description of a preset."""
-    return (_lookup(name).__doc__ or "").strip()
+    """The one-paragraph description of a preset, as plain text for a student."""
+    words = (_lookup(name).__doc__ or "").replace("``", "").split()
+    return " ".join(words)
 
 
 def _lookup(name: str) -> Callable[..., Scenario]:

@@ -271,7 +271,8 @@ class Explorer(widgets.VBox):
                                               tooltip="Draw another random seed")
         self.new_seed_button.on_click(lambda _: self._new_seed())
         self.run_button = widgets.Button(description=self.run_label, button_style="primary",
-                                         tooltip="Simulate with these settings")
+                                         tooltip="Simulate with these settings",
+                                         layout=widgets.Layout(width="auto"))
         self.run_button.on_click(lambda _: self.update())
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Progress",
                                             layout=widgets.Layout(
@@ -626,7 +627,7 @@ class KaryotypeExplorer(Explorer):
         if name == "aneuploidy":
             return plots.describe_aneuploidy(run)
         return ("Each column is a chromosome; the numbers are the % of cells with that "
-                "many copies.")
+                "many copies. The dashed row is the normal copy number.")
 
 
 def _check_n_runs(n_runs: Any) -> int:

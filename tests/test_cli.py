@@ -363,6 +363,8 @@ def test_app_command_is_local_and_turns_the_token_on(tmp_path):
     assert "--Voila.port_retries=0" in cmd
     # Voila 0.5 serves without any login unless auto_token is on.
     assert "--Voila.auto_token=True" in cmd
+    # kernels of pages closed without notice are culled (a day of projection)
+    assert "--MappingKernelManager.cull_idle_timeout=600" in cmd
     assert_local_with_token(cmd)
     env = cli.app_environment("s3cret")
     assert env["JUPYTER_TOKEN"] == "s3cret"

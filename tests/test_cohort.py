@@ -37,6 +37,19 @@ def assert_same_cohort(a, b):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
 
 
+# ------------------------------------------------------------------ presets
+
+
+@pytest.mark.parametrize("name", cinlab.scenarios.names())
+def test_preset_description_is_one_plain_paragraph(name):
+    text = cinlab.scenarios.describe(name)
+    assert text
+    assert "\n" not in text
+    assert "``" not in text
+    assert "  " not in text
+    assert text.endswith(".")
+
+
 # ------------------------------------------------------------------ reproducibility
 
 
