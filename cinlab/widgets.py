@@ -188,7 +188,9 @@ def make_control(scenario: Scenario, name: str, *, large: bool = False) -> widge
         low = _log_floor(meta, float(value))
         return widgets.FloatLogSlider(
             value=max(float(value), low), base=10, min=math.log10(low),
-            max=math.log10(meta["max"]), step=0.1, readout_format=".1e",
+            max=math.log10(meta["max"]), step=0.1,
+            # rates as decimals a student reads (0.0016), cell counts as 1.0e+5
+            readout_format=".2r" if meta["max"] <= 1 else ".1e",
             continuous_update=False, **common)
     if meta["integer"]:
         return widgets.IntSlider(value=int(value), min=int(meta["min"]), max=int(meta["max"]),

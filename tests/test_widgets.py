@@ -53,6 +53,8 @@ def test_controls_come_from_the_metadata(name):
         assert control.max == pytest.approx(math.log10(meta["max"]))
         if meta["min"] > 0:
             assert control.min == pytest.approx(math.log10(meta["min"]))
+        # rates read as decimals (0.0015), cell counts in scientific notation
+        assert control.readout_format == (".2r" if meta["max"] <= 1 else ".1e")
     elif meta["integer"]:
         assert isinstance(control, ipywidgets.IntSlider)
         assert (control.min, control.max, control.step) == (meta["min"], meta["max"],
