@@ -468,7 +468,8 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     method : {"auto", "exact", "tau"}
         Simulation method (see :func:`cinlab.simulate`).
     chunk_size : int, optional
-        Replicates per executor task (default: about four tasks per worker).
+        Replicates per executor task (default: ``n_runs`` shared evenly between the
+        workers, at most 100 per task).
     switch_size, tau_step
         Engine settings (see :func:`cinlab.simulate`).
 
@@ -504,8 +505,10 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
             parts.append(_summaries(batch))
         data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     else:
+        # vectorisation pays up to a batch of BATCH_SIZE replicates, so tasks are that
+        # big unless the workers would then be left idle
         workers = getattr(executor, "_max_workers", 2) or 2
-        size = chunk_size or max(1, math.ceil(n_runs / (4 * workers)))
+        size = chunk_size or max(1, min(BATCH_SIZE, math.ceil(n_runs / workers)))
         chunks = [list(range(i, min(i + size, n_runs))) for i in range(0, n_runs, size)]
         futures = [executor.submit(_run_chunk, scenario, prov["entropy"],
                                    tuple(prov["spawn_key"]), n_runs, c, method,
