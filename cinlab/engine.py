@@ -239,19 +239,24 @@ class Batch:
         self.hkey = widen(self.hkey)
         self.cid = widen(self.cid, -1)
 
-    def _compact(self, rows: np.ndarray) -> None:
-        """Drop dead clone slots of rows that carry many (keeps the live ones' order)."""
+    def _compact(self, rows: np.ndarray, n_live: np.ndarray | None = None) -> None:
+        """Drop dead clone slots of rows that carry many (keeps the live ones' order).
+
+        ``n_live``, the rows' live clone counts, is counted from the table if not given.
+        """
         if rows.size == 0 or self.used[rows].max() <= 64:
             return
         width = int(self.used[rows].max())
-        live = self.count[rows, :width] > 0
-        n_live = live.sum(axis=1)
+        if n_live is None:
+            n_live = (self.count[rows, :width] > 0).sum(axis=1)
         flag = (self.used[rows] > 64) & (self.used[rows] > 2 * n_live)
         if not flag.any():
             return
         flagged = rows[flag]
+        width = int(self.used[flagged].max())
+        live = self.count[flagged, :width] > 0
         remap = np.full((flagged.size, width), -1, dtype=np.int64)
-        for i, (r, lv, n) in enumerate(zip(flagged, live[flag], n_live[flag], strict=True)):
+        for i, (r, lv, n) in enumerate(zip(flagged, live, n_live[flag], strict=True)):
             keep = np.nonzero(lv)[0]
             remap[i, keep] = np.arange(n)
             for name in ("count", "kary", "mut", "esc", "route", "chrom", "aneu", "ncop",
@@ -704,6 +709,7 @@ class Batch:
             parts[3].append(self.cid[lr[has], lc[has]])
             parts[4].append(mutants[has])
             parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
+        used_before = self.used[rows].copy()
         if parts[0]:
             prow = np.concatenate(parts[0])
             # canonical order: by replicate, then by part, then by position
@@ -711,10 +717,35 @@ class Batch:
             self._place(*(np.concatenate(part)[order] for part in parts))
             self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
         self.n_tau[rows] += 1
-        self._refresh_totals(rows)
+        n_live = self._step_totals(rows, li, lr, lc, esc, used_before)
         self._record(rows, self.t[rows], inclusive=True)
-        self._compact(rows)
+        self._compact(rows, n_live)
         self._status(rows)
+
+    def _step_totals(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
+                     lc: np.ndarray, esc: np.ndarray, used_before: np.ndarray) -> np.ndarray:
+        """Totals after a tau step from the clones it touched; returns live clones per row.
+
+        Every cell after the step is in a clone that was alive at its start (``li``,
+        ``lr``, ``lc``) or in a clone it created (slots from ``used_before`` on), so the
+        table's dead slots need not be read.
+        """
+        after = self.count[lr, lc]
+        total = np.bincount(li, weights=after, minlength=rows.size)
+        escaped = np.bincount(li, weights=np.where(esc, after, 0), minlength=rows.size)
+        n_live = np.bincount(li, weights=after > 0, minlength=rows.size)
+        created = self.used[rows] - used_before
+        if created.any():
+            at = np.repeat(np.arange(rows.size), created)
+            slot = used_before[at] + _rank_in_group(at)
+            amount = self.count[rows[at], slot]
+            total += np.bincount(at, weights=amount, minlength=rows.size)
+            escaped += np.bincount(at, weights=np.where(self.esc[rows[at], slot], amount, 0),
+                                   minlength=rows.size)
+            n_live += created
+        self.total[rows] = total.astype(np.int64)
+        self.escaped_total[rows] = escaped.astype(np.int64)
+        return n_live.astype(np.int64)
 
     def _missegregations(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
                          lc: np.ndarray, rank: np.ndarray, base: np.ndarray,

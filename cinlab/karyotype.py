@@ -243,34 +243,32 @@ def binomial_from_uniform(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.nda
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     u = np.asarray(u, dtype=np.float64)
     n, p, u = np.broadcast_arrays(n, p, u)
-    out = np.zeros(n.shape, dtype=np.int64)
-    # most clones in a step draw zero events: settle those without further work
-    live = np.nonzero((n > 0) & (p > 0))[0] if n.ndim == 1 else np.flatnonzero(
-        (n > 0) & (p > 0))
-    if live.size == 0:
-        return out
-    n_l, p_l, u_l = n.ravel()[live], p.ravel()[live], u.ravel()[live]
-    flip = p_l > 0.5
-    pp = np.where(flip, 1.0 - p_l, p_l)
-    uu = np.where(flip, 1.0 - u_l, u_l)
-    draw = np.zeros(live.size, dtype=np.int64)
-    small = n_l * pp < 10.0
+    if n.ndim != 1:
+        return binomial_from_uniform(n.ravel(), p.ravel(), u.ravel()).reshape(n.shape)
+    # Inversion settles n = 0 and p = 0 at once (its P(X = 0) is exactly 1, and u < 1),
+    # so no element needs to be set aside first.
+    flip = p > 0.5
+    flipped = bool(flip.any())
+    if flipped:
+        p = np.where(flip, 1.0 - p, p)
+        u = np.where(flip, 1.0 - u, u)
+    small = n * p < 10.0
     if small.all():
-        draw = _binomial_inversion(n_l, pp, uu)
+        draw = _binomial_inversion(n, p, u)
     else:
-        if small.any():
-            draw[small] = _binomial_inversion(n_l[small], pp[small], uu[small])
         from scipy.special import ndtri
 
-        big = ~small
-        nb, pb, ub = n_l[big], pp[big], uu[big]
+        draw = np.zeros(n.shape, dtype=np.int64)
+        few = np.nonzero(small)[0]
+        if few.size:
+            draw[few] = _binomial_inversion(n[few], p[few], u[few])
+        big = np.nonzero(~small)[0]
+        nb, pb, ub = n[big], p[big], u[big]
         sd = np.sqrt(nb * pb * (1.0 - pb))
         z = ndtri(ub)
         z = z + (z * z - 1.0) * ((1.0 - 2.0 * pb) / sd) / 6.0
         draw[big] = np.clip(np.floor(nb * pb + sd * z + 0.5), 0, nb).astype(np.int64)
-    draw = np.where(flip, n_l - draw, draw)
-    out.ravel()[live] = draw
-    return out
+    return np.where(flip, n - draw, draw) if flipped else draw
 
 
 def _binomial_inversion(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -282,7 +280,7 @@ def _binomial_inversion(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarr
     k = np.zeros(n.shape, dtype=np.int64)
     with np.errstate(divide="ignore"):
         pmf0 = np.exp(n * np.log1p(-p))
-    idx = np.nonzero((u > pmf0) & (n > 0))[0]
+    idx = np.nonzero(u > pmf0)[0]  # n = 0 or p = 0: pmf0 is exactly 1 and u < 1
     if idx.size == 0:
         return k
     trials = n[idx].astype(np.float64)
