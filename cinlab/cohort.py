@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -294,11 +295,19 @@ class Cohort(JSONFile):
             one = np.ones(2)
             return Survival(np.array([0.0, end]), one, one.copy(), one.copy(), n, 0)
         res = ecdf(data).sf
-        ci = res.confidence_interval(confidence_level=confidence, method="log-log")
+        with warnings.catch_warnings():
+            # where the curve reaches 0 (every run relapsed) the log-log band is
+            # undefined: scipy warns and returns nan, handled below
+            warnings.filterwarnings("ignore", "The confidence interval is undefined",
+                                    RuntimeWarning)
+            ci = res.confidence_interval(confidence_level=confidence, method="log-log")
         time = np.concatenate([[0.0], res.quantiles])
         prob = np.concatenate([[1.0], res.probabilities])
         low = np.concatenate([[1.0], np.nan_to_num(ci.low.probabilities, nan=0.0)])
-        high = np.concatenate([[1.0], np.nan_to_num(ci.high.probabilities, nan=1.0)])
+        # an undefined upper bound keeps the last defined one (the band never widens up)
+        high = np.concatenate([[1.0], ci.high.probabilities])
+        for i in np.flatnonzero(np.isnan(high)):
+            high[i] = high[i - 1]
         return Survival(time, prob, low, high, n, n_events)
 
     def compare(self, other: Cohort) -> Comparison:

@@ -401,3 +401,18 @@ def test_progress_callable_receives_done_and_total():
     assert seen[-1] == (6, 6)
     assert all(t == 6 for _, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_survival_falling_to_zero_has_a_defined_band():
+    # a therapy without effect: every treated tumour grows on to max_cells (progression,
+    # an event), so the curve falls to 0, where scipy's log-log band is undefined
+    sc = small_treated(**{"therapy.birth_rate": 0.4, "therapy.death_rate": 0.2})
+    cohort = cinlab.simulate_many(sc, 12, seed=3)
+    assert cohort.treated.sum() >= 10
+    surv = cohort.survival()  # no warning (warnings are errors in the suite)
+    assert surv.probability[-1] == 0.0
+    assert np.all(np.isfinite(surv.lower))
+    assert np.all(np.isfinite(surv.upper))
+    assert np.all(surv.lower <= surv.probability)
+    assert np.all(surv.probability <= surv.upper)
+    assert np.all(np.diff(surv.upper) <= 0)
