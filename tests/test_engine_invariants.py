@@ -185,18 +185,25 @@ def test_divide_rejects_bad_input():
 @pytest.mark.parametrize("method", METHODS)
 def test_therapy_without_effect_changes_nothing(method):
     # therapy rates equal to the growth rates, no drug, continuous from detection: the
-    # same random numbers must give the same trajectories as no therapy at all
+    # same random numbers must give the same trajectories as no therapy at all. (Tau
+    # steps that land on the detection size change the step grid, and so which random
+    # numbers later steps use; with landing off the machinery must change nothing, and
+    # with it on the records up to detection must still be identical.)
     base = sized(cin_therapy_scenario(), method)
     null = base.replace(**{"therapy.birth_rate": 1.0, "therapy.death_rate": 0.3,
                            "therapy.kill_aneuploid": 0.0})
     none = base.replace(therapy=None)
     seqs = np.random.SeedSequence(31).spawn(8)
-    a = Batch(null, seqs, method=method, **kw_for(method)).run()
+    a = Batch(null, seqs, method=method, land=False, **kw_for(method)).run()
     b = Batch(none, seqs, method=method, **kw_for(method)).run()
     assert np.all(a.started == ~np.isnan(a.detection_time))
     assert a.started.any()
     for name in ("rec_total", "rec_escaped", "total", "escaped_total", "status", "t"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    landed = Batch(null, seqs, method=method, **kw_for(method)).run()
+    for r in np.flatnonzero(landed.started):
+        before = landed.rec_times <= landed.detection_time[r] - 1.0
+        assert np.array_equal(landed.rec_total[r, before], b.rec_total[r, before])
 
 
 def test_carrying_capacity_holds_the_population_at_its_equilibrium():
@@ -478,3 +485,23 @@ def test_seed_types_accepted():
     assert gen.status in ("extinct", "max_cells", "duration")
     assert base.status != "running"
     assert EXTINCT == 1
+
+
+def test_tau_steps_land_on_the_detection_size():
+    # Net growth 0.2/day: a 0.5-day step ending past the detection size would start
+    # therapy up to e^(0.2 * 0.5) - 1 = 10.5% late in size (the largest of 200 such
+    # overshoots is ~10%). Landing ends the step at the expected crossing, at least
+    # 0.05 days long: at most e^(0.2 * 0.05) - 1 = 1% over, plus the step's noise,
+    # whose sd at 1e4 cells is sqrt(1e4 * 0.6 * 0.05) / 1e4 = 0.17%; 1.02 allows 5 sd.
+    size = 1e4
+    sc = cinlab.scenarios.get("withdrawal", **{
+        "genome": cinlab.Genome(n_chromosomes=4, ploidy=2, max_copies=4),
+        "cin.missegregation_rate": 0.0, "escape.mutation_rate": 0.0,
+        "escape.bypass_chromosomes": (), "therapy.detection_size": size,
+        "relapse_size": size, "max_cells": 2 * size, "initial_cells": 500,
+        "duration": 60.0})
+    batch = Batch(sc, np.random.SeedSequence(3).spawn(200), method="tau").run()
+    assert batch.started.all()
+    ratio = batch.burden0 / size
+    assert ratio.min() >= 1.0
+    assert ratio.max() <= 1.02
