@@ -1,6 +1,7 @@
 """Explorers without a browser: set control values, click buttons, read source.data."""
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import ipywidgets
 import numpy as np
@@ -282,6 +283,22 @@ def test_compare_arms():
     assert w.progress.value == w.progress.max == 2 * w.n_runs
     with pytest.raises(ValueError, match="two arms"):
         cw.compare_arms({"one": SMALL})
+
+
+def test_cohort_explorers_on_an_executor_give_the_same_cohorts():
+    arms = {"slow": SMALL, "fast": SMALL.replace(**{"escape.mutation_rate": 1e-4})}
+    with ThreadPoolExecutor(2) as pool:
+        spread = cw.explore_cohort(SMALL, n_runs=8, seed=4, executor=pool)
+        spread_arms = cw.compare_arms(arms, n_runs=6, seed=5, executor=pool)
+    here = cw.explore_cohort(SMALL, n_runs=8, seed=4)
+    here_arms = cw.compare_arms(arms, n_runs=6, seed=5)
+    assert spread.progress.value == spread.progress.max == 8
+    for a, b in [(spread.result, here.result),
+                 *((spread_arms.result[k], here_arms.result[k]) for k in arms)]:
+        np.testing.assert_array_equal(a.burden, b.burden)
+        np.testing.assert_array_equal(a.relapse_time, b.relapse_time)
+    with pytest.raises(ValueError, match="executor"):
+        cw.explore_cohort(SMALL, n_runs=5, executor=2)
 
 
 # -------------------------------------------------------------- karyotype explorer

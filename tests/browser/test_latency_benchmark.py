@@ -23,7 +23,7 @@ def test_latency_benchmark_sees_new_data_and_new_pixels(browser, jupyterlab):
     # a 10-run cohort: this checks the probe, not the speed
     results = bench.measure_all(browser, jupyterlab, presses=2, cohort_presses=1,
                                 cohort_runs=10)
-    for key in ("slider", "cohort"):
+    for key in ("slider", "cohort", "cohort_pool"):
         samples = results[key]["samples"]
         assert samples
         for sample in [results[key]["warmup"], *samples]:
@@ -31,5 +31,6 @@ def test_latency_benchmark_sees_new_data_and_new_pixels(browser, jupyterlab):
             assert 0 < sample["to_data_ms"] <= sample["to_pixels_ms"], sample
     assert len(set(results["slider"]["values"])) == 4, results["slider"]["values"]
     assert results["cohort"]["button"] == "Run 10 mice"
+    assert results["cohort_pool"]["button"] == "Run 10 mice"
     rows = bench.rows({"slider": results["slider"]})
     assert all(r.value is not None for r in rows), rows
