@@ -102,14 +102,11 @@ class Batch:
         Population size at which "auto" switches to tau-leaping (back below half of it).
     tau_step : float
         Largest tau-leap step in days.
-    land : bool
-        Shorten tau steps that would carry a tumour past its detection size (default;
-        off only to test that a therapy without effect leaves the random numbers alone).
     """
 
     def __init__(self, scenario: Scenario, sequences: list, method: str = "auto",
                  record_lineage: bool = False, switch_size: int = SWITCH_SIZE,
-                 tau_step: float = TAU_STEP, land: bool = True) -> None:
+                 tau_step: float = TAU_STEP) -> None:
         if method not in ("exact", "tau", "auto"):
             raise ValueError(f"method must be 'exact', 'tau' or 'auto'. Got {method!r}.")
         if isinstance(tau_step, bool) or not (isinstance(tau_step, int | float)
@@ -124,7 +121,6 @@ class Batch:
         self.record_lineage = record_lineage
         self.switch_size = {"exact": math.inf, "tau": 0, "auto": switch_size}[method]
         self.tau_step = float(tau_step)
-        self.land = bool(land)
         self.keys = replicate_keys(sequences)
         n_rep = self.n_rep = len(sequences)
         g = sc.genome
@@ -767,7 +763,7 @@ class Batch:
         one whole step of growth later.
         """
         th = self.th
-        if not self.land or th is None or th.start != "detection":
+        if th is None or th.start != "detection":
             return
         waiting = np.isnan(self.detection_time[rows])
         if not waiting.any():
