@@ -8,29 +8,21 @@
 #   KEEP=1 tools/binder_check.sh     keep the temporary folder to look at
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-python=${PYTHON:-python3}
-work=$(mktemp -d "${TMPDIR:-/tmp}/cinlab-binder.XXXXXX")
-if [[ -z "${KEEP:-}" ]]; then
-    trap 'rm -rf "$work"' EXIT
-else
-    echo "keeping $work"
-fi
-export JUPYTER_DATA_DIR="$work/jupyter-data" JUPYTER_CONFIG_DIR="$work/jupyter-config"
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-start=$SECONDS
+name=binder
+# shellcheck source=tools/check_env.sh
+source "$(dirname "$0")/check_env.sh"
 
-echo "== environment from binder/requirements.txt ($(date +%T))"
+step "environment from binder/requirements.txt"
 "$python" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet -r "$repo/binder/requirements.txt"
 
-echo "== binder/postBuild from a copy of the repository ($(date +%T))"
+step "binder/postBuild from a copy of the repository"
 git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 tar -cf -) | (mkdir -p "$work/repo" \
     && tar -xf - -C "$work/repo")
 (cd "$work/repo" && PATH="$work/venv/bin:$PATH" bash binder/postBuild)
 "$work/venv/bin/python" -m pip check
 
-echo "== execute the lessons ($(date +%T))"
+step "execute the lessons"
 mkdir -p "$work/run"
 cp "$work/repo"/lessons/*.ipynb "$work/run/"
 cd "$work/run"

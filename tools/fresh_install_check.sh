@@ -12,20 +12,9 @@
 # minute for the install; the lessons take what they take (printed per notebook).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-python=${PYTHON:-python3}
-work=$(mktemp -d "${TMPDIR:-/tmp}/cinlab-fresh.XXXXXX")
-if [[ -z "${KEEP:-}" ]]; then
-    trap 'rm -rf "$work"' EXIT
-else
-    echo "keeping $work"
-fi
-# Kernels and Jupyter settings come from the new environment only, not from ~/.local.
-export JUPYTER_DATA_DIR="$work/jupyter-data" JUPYTER_CONFIG_DIR="$work/jupyter-config"
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-
-step() { echo; echo "== $* ($(date +%T))"; }
-start=$SECONDS
+name=fresh
+# shellcheck source=tools/check_env.sh
+source "$(dirname "$0")/check_env.sh"
 
 step "new virtual environment in $work/venv"
 "$python" -m venv "$work/venv"
@@ -50,18 +39,12 @@ step "cinlab run (headless)"
 head -2 "$work/cohort.csv"
 
 step "cinlab lessons $work/x"
-if ! "$bin/python" -c "import importlib.resources as r, sys; \
-sys.exit(not (r.files('cinlab') / '_lessons').is_dir())"; then
-    echo "SKIP: this build ships no lessons yet (no lessons/ folder); nothing to execute."
-    echo "fresh install check: OK without lessons, $((SECONDS - start)) s in all"
-    exit 0
-fi
 "$bin/cinlab" lessons "$work/x"
-mapfile -t notebooks < <(cd "$work/x" && ls -1 ./*.ipynb 2>/dev/null | sed 's|^\./||' | sort)
-if [[ ${#notebooks[@]} -eq 0 ]]; then
-    echo "SKIP: no notebooks among the shipped lessons; nothing to execute."
-    echo "fresh install check: OK without lessons, $((SECONDS - start)) s in all"
-    exit 0
+mapfile -t notebooks < <(cd "$work/x" && ls -1 ./*.ipynb | sed 's|^\./||' | sort)
+expected=$(find "$repo/lessons" -maxdepth 1 -name '[0-9]*.ipynb' | wc -l)
+if [[ ${#notebooks[@]} -ne $expected ]]; then
+    echo "FAIL: the installed package ships ${#notebooks[@]} lessons; lessons/ has $expected"
+    exit 1
 fi
 
 step "a second 'cinlab lessons' keeps every file"
