@@ -442,6 +442,18 @@ def write_json(path: Path, name: str, rows: Sequence[Row], args: argparse.Namesp
     return path
 
 
+def report(name: str, title: str, rows: Sequence[Row], args: argparse.Namespace,
+           clock: ScriptClock, details: dict[str, Any] | None = None) -> Path:
+    """Print a script's table, write its JSON file and say where; returns the path."""
+    if args.quick:
+        title += " (--quick: smoke test only)"
+    print_table(title, rows)
+    path = write_json(result_path(name, args.quick, args.json), name, rows, args, clock,
+                      details)
+    print(f"\n{clock.report()}\nresults written to {path}")
+    return path
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true",

@@ -278,12 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 server.stop()
     table = rows(results)
-    title = (f"cinlab explorers in the browser (Debian chromium, headless)"
-             f"{' (--quick: smoke test only)' if args.quick else ''}")
-    bc.print_table(title, table)
-    path = bc.write_json(bc.result_path(NAME, args.quick, args.json), NAME, table, args, clock,
-                         {"method": __doc__})
-    print(f"\n{clock.report()}\nresults written to {path}")
+    bc.report(NAME, "cinlab explorers in the browser (Debian chromium, headless)", table, args,
+              clock, {"method": __doc__})
     return 0
 
 

@@ -188,10 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     clock = bc.ScriptClock()
     rows = run_benchmarks(args)
-    title = f"cinlab cohort benchmarks{' (--quick: smoke test only)' if args.quick else ''}"
-    bc.print_table(title, rows)
-    path = bc.write_json(bc.result_path(NAME, args.quick, args.json), NAME, rows, args, clock)
-    print(f"\n{clock.report()}\nresults written to {path}")
+    bc.report(NAME, "cinlab cohort benchmarks", rows, args, clock)
     return 0
 
 

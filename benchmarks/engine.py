@@ -342,10 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_scaling(cfg["sizes"], cfg["cin_sizes"], cfg["scale_repeats"])
     bc.progress("4/4 CIN tumour grown then treated")
     rows += bench_treated(*cfg["treated"])
-    title = f"cinlab engine benchmarks{' (--quick: smoke test only)' if args.quick else ''}"
-    bc.print_table(title, rows)
-    path = bc.write_json(bc.result_path(NAME, args.quick, args.json), NAME, rows, args, clock)
-    print(f"\n{clock.report()}\nresults written to {path}")
+    bc.report(NAME, "cinlab engine benchmarks", rows, args, clock)
     return 0
 
 

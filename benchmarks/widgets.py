@@ -130,10 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     clock = bc.ScriptClock()
     rows = run_benchmarks(args)
-    title = f"cinlab explorer benchmarks{' (--quick: smoke test only)' if args.quick else ''}"
-    bc.print_table(title, rows)
-    path = bc.write_json(bc.result_path(NAME, args.quick, args.json), NAME, rows, args, clock)
-    print(f"\n{clock.report()}\nresults written to {path}")
+    bc.report(NAME, "cinlab explorer benchmarks", rows, args, clock)
     return 0
 
 

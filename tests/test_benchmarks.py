@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["engine.py", "cohort.py"])
+@pytest.mark.parametrize("script", ["engine.py", "cohort.py", "widgets.py"])
 def test_benchmark_quick_mode_runs(script, tmp_path):
     out = tmp_path / "result.json"
     proc = subprocess.run(
@@ -19,5 +19,7 @@ def test_benchmark_quick_mode_runs(script, tmp_path):
         capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(out.read_text())
-    assert report
+    assert report["benchmark"] == script.removesuffix(".py")
+    assert report["rows"]
+    assert all(row["value"] is not None for row in report["rows"] if row["target"])
     assert "target" in proc.stdout.lower()
