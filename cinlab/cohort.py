@@ -445,6 +445,14 @@ class Cohort(JSONFile):
         return cls(scenario, seed, arrays, method=method, **engine)
 
 
+def check_executor(executor: Any) -> Executor | None:
+    """``executor`` if it is a ``concurrent.futures.Executor`` or None; else ValueError."""
+    if executor is not None and not isinstance(executor, Executor):
+        raise ValueError(f"executor must be a concurrent.futures.Executor or None. "
+                         f"Got {type(executor).__name__}.")
+    return executor
+
+
 def _check_runs(n_runs: Any) -> int:
     if isinstance(n_runs, bool) or not isinstance(n_runs, int | np.integer) or not (
             1 <= n_runs <= 1_000_000):
@@ -489,11 +497,12 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     Raises
     ------
     ValueError
-        If ``scenario``, ``n_runs``, ``seed`` or ``method`` is invalid.
+        If ``scenario``, ``n_runs``, ``seed``, ``executor`` or ``method`` is invalid.
     """
     if not isinstance(scenario, Scenario):
         raise ValueError(f"scenario must be a cinlab.Scenario. Got {type(scenario).__name__}.")
     n_runs = _check_runs(n_runs)
+    executor = check_executor(executor)
     ss = seed_sequence(seed)
     # a fresh copy: spawning is stateful, and a sequence passed in twice (a sweep, two
     # arms) must give the same replicates both times (common random numbers)

@@ -34,7 +34,7 @@ import numpy as np
 from jupyter_bokeh.widgets import BokehModel
 
 from . import params, plots, scenarios
-from .cohort import simulate_many
+from .cohort import check_executor, simulate_many
 from .engine import simulate
 from .params import Scenario
 
@@ -344,10 +344,6 @@ class Explorer(widgets.VBox):
         """Move the progress bar (called from inside a cohort simulation)."""
         self.progress.value = min(int(value), self.progress.max)
 
-    def _report_progress(self, done: int, total: int) -> None:
-        """``simulate_many`` progress callback: done of total runs."""
-        self._set_progress(done)
-
     def update(self) -> bool:
         """Simulate with the current settings and show the result.
 
@@ -502,27 +498,48 @@ class RunExplorer(Explorer):
         return plots.describe_lineages(run)
 
 
-class CohortExplorer(Explorer):
+class _CohortsExplorer(Explorer):
+    """Shared by the cohort explorers: runs, subject, executor and one progress bar.
+
+    The progress bar counts every run of every cohort of one press of Run.
+    """
+
+    def __init__(self, base: Any, controls: Sequence[str], n_runs: int, seed: int | None,
+                 large: bool | None, subject: str, executor: Executor | None,
+                 run_label: str, presets: bool = True) -> None:
+        self.n_runs = n_runs
+        self.subject = subject
+        self.executor = executor
+        self.run_label = run_label
+        super().__init__(base, controls, seed, large, auto_run=False, presets=presets)
+
+    def _cohorts(self, arms: Mapping[str, Scenario], seed: int) -> dict[str, Any]:
+        """One cohort per scenario, all with the same seed (common random numbers)."""
+        self.progress.max = len(arms) * self.n_runs
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        cohorts = {}
+        for i, (name, sc) in enumerate(arms.items()):
+            before = i * self.n_runs
+            cohorts[name] = simulate_many(
+                sc, n_runs=self.n_runs, seed=seed, executor=self.executor,
+                progress=lambda done, _total, b=before: self._set_progress(b + done))
+            self.progress.value = before + self.n_runs
+        self.progress.bar_style = "success"
+        return cohorts
+
+
+class CohortExplorer(_CohortsExplorer):
     """Explore a virtual cohort (see :func:`explore_cohort`)."""
 
     def __init__(self, scenario: Scenario, controls: Sequence[str], n_runs: int,
                  seed: int | None, large: bool | None, subject: str,
                  executor: Executor | None = None) -> None:
-        self.n_runs = n_runs
-        self.subject = subject
-        self.executor = executor
-        self.run_label = f"Run {n_runs} {subject}"
-        super().__init__(scenario, controls, seed, large, auto_run=False)
+        super().__init__(scenario, controls, n_runs, seed, large, subject, executor,
+                         f"Run {n_runs} {subject}")
 
     def _compute(self, scenario: Scenario, seed: int) -> Any:
-        self.progress.max = self.n_runs
-        self.progress.value = 0
-        self.progress.bar_style = "info"
-        cohort = simulate_many(scenario, n_runs=self.n_runs, seed=seed,
-                               progress=self._report_progress, executor=self.executor)
-        self.progress.value = self.n_runs
-        self.progress.bar_style = "success"
-        return cohort
+        return self._cohorts({"cohort": scenario}, seed)["cohort"]
 
     def _figures(self, cohort: Any) -> dict[str, Any]:
         return {"spaghetti": plots.spaghetti_figure(cohort, large=self.large),
@@ -539,7 +556,7 @@ class CohortExplorer(Explorer):
                 f"(95% band {100 * curve.lower[-1]:.0f}\u2013{100 * curve.upper[-1]:.0f}%).")
 
 
-class ArmsExplorer(Explorer):
+class ArmsExplorer(_CohortsExplorer):
     """Compare the arms of a virtual trial (see :func:`compare_arms`)."""
 
     def __init__(self, arms: Mapping[str, Scenario], controls: Sequence[str], n_runs: int,
@@ -552,11 +569,8 @@ class ArmsExplorer(Explorer):
             if not isinstance(sc, Scenario):
                 raise ValueError(f"arm {name!r} must be a cinlab.Scenario. "
                                  f"Got {type(sc).__name__}.")
-        self.n_runs = n_runs
-        self.subject = subject
-        self.executor = executor
-        self.run_label = f"Run {len(arms)} \u00d7 {n_runs} {subject}"
-        super().__init__(dict(arms), controls, seed, large, auto_run=False, presets=False)
+        super().__init__(dict(arms), controls, n_runs, seed, large, subject, executor,
+                         f"Run {len(arms)} \u00d7 {n_runs} {subject}", presets=False)
 
     def _reference(self, arms: Mapping[str, Scenario]) -> Scenario:
         return next(iter(arms.values()))
@@ -565,18 +579,7 @@ class ArmsExplorer(Explorer):
         return {name: sc.replace(**changes) if changes else sc for name, sc in base.items()}
 
     def _compute(self, arms: Mapping[str, Scenario], seed: int) -> Any:
-        self.progress.max = len(arms) * self.n_runs
-        self.progress.value = 0
-        self.progress.bar_style = "info"
-        cohorts = {}
-        for name, sc in arms.items():
-            done_before = self.progress.value
-            cohorts[name] = simulate_many(
-                sc, n_runs=self.n_runs, seed=seed, executor=self.executor,
-                progress=lambda done, _total, b=done_before: self._set_progress(b + done))
-            self.progress.value = done_before + self.n_runs
-        self.progress.bar_style = "success"
-        return cohorts
+        return self._cohorts(arms, seed)
 
     def _figures(self, cohorts: Mapping[str, Any]) -> dict[str, Any]:
         return {"survival": plots.survival_figure(cohorts, large=self.large)}
@@ -635,13 +638,6 @@ class KaryotypeExplorer(Explorer):
             return plots.describe_aneuploidy(run)
         return ("Each column is a chromosome; the numbers are the % of cells with that "
                 "many copies. The dashed row is the normal copy number.")
-
-
-def _check_executor(executor: Any) -> Executor | None:
-    if executor is not None and not isinstance(executor, Executor):
-        raise ValueError(f"executor must be a concurrent.futures.Executor or None. "
-                         f"Got {type(executor).__name__}.")
-    return executor
 
 
 def _check_n_runs(n_runs: Any) -> int:
@@ -713,8 +709,8 @@ def explore_cohort(scenario: Scenario | None = None,
     executor : concurrent.futures.Executor, optional
         Spread each cohort over worker processes (same results). On a machine with
         several cores, ``ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(
-        "forkserver"))``, made once in the notebook, halves the wait for a 100-run
-        cohort after its first use; the default runs in the kernel.
+        "forkserver"))``, made once in the notebook, shortens the wait for a cohort
+        after its first use; the default runs in the kernel.
 
     Returns
     -------
@@ -728,7 +724,7 @@ def explore_cohort(scenario: Scenario | None = None,
     """
     scenario = scenarios.get("sotillo2010") if scenario is None else scenario
     return CohortExplorer(scenario, controls, _check_n_runs(n_runs), seed, large, subject,
-                          _check_executor(executor))
+                          check_executor(executor))
 
 
 def compare_arms(arms: Mapping[str, Scenario], n_runs: int = 100, seed: int | None = 7, *,
@@ -756,10 +752,7 @@ def compare_arms(arms: Mapping[str, Scenario], n_runs: int = 100, seed: int | No
     large : bool, optional
         Bigger text for projectors.
     executor : concurrent.futures.Executor, optional
-        Spread each cohort over worker processes (same results). On a machine with
-        several cores, ``ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(
-        "forkserver"))``, made once in the notebook, halves the wait for a 100-run
-        cohort after its first use; the default runs in the kernel.
+        Spread each cohort over worker processes (see :func:`explore_cohort`).
 
     Returns
     -------
@@ -772,7 +765,7 @@ def compare_arms(arms: Mapping[str, Scenario], n_runs: int = 100, seed: int | No
         If there are fewer than two arms, or a control name or ``n_runs`` is invalid.
     """
     return ArmsExplorer(arms, controls, _check_n_runs(n_runs), seed, large, subject,
-                        _check_executor(executor))
+                        check_executor(executor))
 
 
 def explore_karyotypes(scenario: Scenario | None = None,

@@ -3,6 +3,7 @@
 import json
 import math
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,6 +122,8 @@ def test_bad_arguments_are_named():
         cinlab.simulate_many({"growth": 1}, n_runs=2)
     with pytest.raises(ValueError, match="method must be"):
         cinlab.simulate_many(sc, n_runs=2, method="fast")
+    with pytest.raises(ValueError, match="executor must be a concurrent.futures.Executor"):
+        cinlab.simulate_many(sc, n_runs=2, executor=2)
 
 
 def test_json_round_trip_and_tampering(tmp_path):
@@ -388,6 +391,25 @@ def test_q5_time_scales(arms):
         detection = cohort.scenario.therapy.detection_size
         for k, s in zip(treated, start, strict=True):
             assert np.nanmin(cohort.burden[k, s: s + 31]) < 0.01 * detection
+
+
+@pytest.mark.slow
+@pytest.mark.statistical
+def test_model_description_quotes_these_cohorts(arms):
+    """docs/model.md's Q table reports these cohorts; it must be refreshed when they change."""
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "model.md")
+                    .read_text(encoding="utf-8").split())
+    k, km = arms[False], arms[True]
+    assert (f"TI-K: {k.relapsed.sum()} of {k.treated.sum()} treated tumours relapse"
+            in text)
+    assert f"TI-KM: {km.relapsed.sum()} of {km.treated.sum()} (" in text
+    assert (f"Median relapse {k.median_relapse_time():.0f} days (TI-K) and "
+            f"{km.median_relapse_time():.0f} days (TI-KM)") in text
+    routes = km.escape_routes()
+    quoted = ", ".join(f"chromosome {c} in {routes[f'chromosome {c}']}" for c in (4, 6, 15))
+    assert f"Escape routes: {quoted}, mutation in {routes['mutation']}." in text
+    assert (f"Detection at a median of {np.median(k.detection_time[k.treated]):.1f} days "
+            f"(TI-K) and {np.median(km.detection_time[km.treated]):.1f} days (TI-KM)") in text
 
 
 def test_batch_size_does_not_change_results(monkeypatch):

@@ -2,6 +2,7 @@
 
 import math
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import ipywidgets
 import numpy as np
@@ -65,6 +66,16 @@ def test_controls_come_from_the_metadata(name):
         assert (control.min, control.max, control.step) == (meta["min"], meta["max"],
                                                              meta["step"])
     assert control.value == pytest.approx(WITHDRAWAL.get(name))
+
+
+def test_lesson_03_states_the_log_slider_step():
+    # lesson 03 tells students what one arrow-key step of the missegregation slider does
+    control = cw.make_control(WITHDRAWAL, "cin.missegregation_rate")
+    text = (Path(__file__).resolve().parents[1] / "lessons"
+            / "03_chromosome_instability.ipynb").read_text(encoding="utf-8")
+    assert f"multiplies the rate by about {10 ** control.step:.2f}, so five roughly triple" \
+        in text
+    assert 2.5 < 10 ** (5 * control.step) < 3.5
 
 
 def test_unknown_control_names_are_refused():
