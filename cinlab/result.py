@@ -164,7 +164,7 @@ class Run(JSONFile):
     @classmethod
     def from_batch(cls, batch: Any, row: int, seed_seq: np.random.SeedSequence) -> Run:
         """Build the Run of replicate ``row`` of a finished engine batch (internal)."""
-        from .engine import ROUTE_NAMES, STATUS_NAMES
+        from .engine.constants import ROUTE_NAMES, STATUS_NAMES
         from .rng import seed_provenance
 
         n = int(batch.rec_idx[row])
@@ -391,7 +391,7 @@ def _lineages(batch: Any, parent: np.ndarray, snaps: list, n_times: int,
     for cid, _par, born, kary, mut, route, chrom in batch.births:
         if kept[cid]:
             info[cid] = (born, kary, mut, route, chrom)
-    from .engine import ROUTE_NAMES
+    from .engine.constants import ROUTE_NAMES
 
     born = np.array([info[i][0] for i in kept_ids], dtype=np.float64)
     kary = np.array([info[i][1] for i in kept_ids], dtype=np.int64).reshape(

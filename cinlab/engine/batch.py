@@ -34,11 +34,24 @@ import math
 
 import numpy as np
 
-from .karyotype import MissegregationSampler, binomial_from_uniform, escape_chromosome
-from .params import Scenario
-from .rng import replicate_keys, seed_sequence, stream_base, uniforms
+from ..karyotype import MissegregationSampler, escape_chromosome
+from ..params import Scenario
+from ..rng import replicate_keys, seed_sequence, stream_base, uniforms
+from . import draws, kernels
+from .constants import (
+    DURATION,
+    EXTINCT,
+    MAX_CELLS,
+    ROUTE_KARYOTYPE,
+    ROUTE_MUTATION,
+    ROUTE_NONE,
+    RUNNING,
+    STATUS_NAMES,
+    SWITCH_SIZE,
+    TAU_STEP,
+)
 
-__all__ = ["simulate"]
+__all__ = ["Batch", "simulate"]
 
 STREAM_EXACT = 0x11
 STREAM_TAU = 0x22
@@ -50,21 +63,10 @@ _FEW_EVENTS = 16
 #: Exact iterations taken between two tau-leap steps of a batch.
 _EXACT_BURST = 32
 
-#: Status codes of a replicate.
-RUNNING, EXTINCT, MAX_CELLS, DURATION = 0, 1, 2, 3
-STATUS_NAMES = {RUNNING: "running", EXTINCT: "extinct", MAX_CELLS: "max_cells",
-                DURATION: "duration"}
-#: Escape routes of a clone.
-ROUTE_NONE, ROUTE_KARYOTYPE, ROUTE_MUTATION = 0, 1, 2
-ROUTE_NAMES = {ROUTE_NONE: "none", ROUTE_KARYOTYPE: "karyotype", ROUTE_MUTATION: "mutation"}
-
-#: Default population size at which "auto" switches from exact to tau-leaping.
-SWITCH_SIZE = 100
-#: Default tau-leap step (days).
-TAU_STEP = 0.5
-#: Shortest step a tau-leap takes to land on the detection size (days): a tumour detected
-#: a whole step late would be up to e^((b - d) dt) larger, and carry more escapees.
-_LAND_MIN = 0.05
+#: Shortest step a tau-leap takes to land on a size threshold, as a fraction of the
+#: tau step (0.05 days at the default step): a tumour detected a whole step late would
+#: be up to e^((b - d) dt) larger, and carry more escapees.
+_LAND_MIN = 0.1
 _EPS = 1e-9
 _LANE_SHIFT = np.uint64(40)
 
@@ -102,11 +104,14 @@ class Batch:
         Population size at which "auto" switches to tau-leaping (back below half of it).
     tau_step : float
         Largest tau-leap step in days.
+    backend : {"auto", "numba", "numpy"}
+        Which implementation of the inner loops runs (the same numbers either way).
     """
 
     def __init__(self, scenario: Scenario, sequences: list, method: str = "auto",
                  record_lineage: bool = False, switch_size: int = SWITCH_SIZE,
-                 tau_step: float = TAU_STEP) -> None:
+                 tau_step: float = TAU_STEP, backend: str = "auto") -> None:
+        self.backend = kernels.resolve_backend(backend)
         if method not in ("exact", "tau", "auto"):
             raise ValueError(f"method must be 'exact', 'tau' or 'auto'. Got {method!r}.")
         if isinstance(tau_step, bool) or not (isinstance(tau_step, int | float)
@@ -135,6 +140,11 @@ class Batch:
             True: MissegregationSampler(sc.cin.missegregation_rate, self.max_copies),
             False: MissegregationSampler(sc.cin.baseline_rate, self.max_copies),
         }
+        # per total copy number: P(a division missegregates), P(exactly one copy | any);
+        # index 0 without CIN (baseline rate), 1 with
+        copies = np.arange(self.n_chrom * self.max_copies + 1)
+        self.p_any = tuple(self.samplers[f].p_any(copies) for f in (False, True))
+        self.p_single = tuple(self.samplers[f].p_single(copies) for f in (False, True))
         self.hash_w = _hash_weights(self.n_chrom + 2)
         th = sc.therapy
         self.th = th
@@ -665,48 +675,35 @@ class Batch:
             dt = np.minimum(dt, np.where(max_rate > 0,
                                          0.5 / np.where(max_rate > 0, max_rate, 1), np.inf))
         dt = np.maximum(dt, 0.0)
-        self._land_on_detection(rows, li, n, b - d, dt)
+        self._land_on_thresholds(rows, li, n, b - d, dt)
         dts = dt[li]
         lam = b - d
         small = np.abs(lam * dts) < 1e-8
         g = np.where(small, dts, np.expm1(lam * dts) / np.where(small, 1.0, lam))
-        p_b = b * g
-        p_d = d * g
-        over = p_b + p_d > 1.0
-        if over.any():
-            s = np.where(over, p_b + p_d, 1.0)
-            p_b, p_d = p_b / s, p_d / s
+        bg = b * g
+        alpha = d * g / (1.0 + bg)
+        beta = bg / (1.0 + bg)
+        extra = beta * d * g
+        mu = np.where(esc | self.mut[lr, lc], 0.0, self.mu)
+        cin = self.cin_on[lr]
+        ncop = self.ncop[lr, lc]
+        p_any = np.where(cin, self.p_any[1][ncop], self.p_any[0][ncop])
+        p_single = np.where(cin, self.p_single[1][ncop], self.p_single[0][ncop])
         rank = _rank_in_group(li)
         base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])[li]
-        # a clone's uniforms are lanes 64 * rank + 0..4 of its row's step stream; lanes
-        # are computed only for the clones that need them (a lane's value does not
-        # depend on which others are computed)
-        lane_base = base + rank.astype(np.uint64) * np.uint64(64)
-        births = binomial_from_uniform(n, p_b, uniforms(lane_base, 0))
-        p_d_rest = np.divide(p_d, 1.0 - p_b, out=np.zeros_like(p_d), where=p_b < 1.0)
-        deaths = binomial_from_uniform(n - births, np.minimum(p_d_rest, 1.0),
-                                       uniforms(lane_base, 1))
-        mutants = np.zeros_like(births)
-        if self.mu > 0:
-            can = np.nonzero((births > 0) & ~esc & ~self.mut[lr, lc])[0]
-            mutants[can] = binomial_from_uniform(births[can], self.mu,
-                                                 uniforms(lane_base[can], 2))
-        mis = np.zeros_like(births)
-        cin = self.cin_on[lr]
-        if self.samplers[True].beta > 0 or self.samplers[False].beta > 0:
-            can = np.nonzero(births > mutants)[0]
-            ncopies = self.ncop[lr[can], lc[can]]
-            p_any = np.where(cin[can], self.samplers[True].p_any(ncopies),
-                             self.samplers[False].p_any(ncopies))
-            mis[can] = binomial_from_uniform(births[can] - mutants[can], p_any,
-                                             uniforms(lane_base[can], 3))
-        self.count[lr, lc] = n + births - mutants - deaths
+        # a clone's uniforms are lanes rank * LANES_PER_CLONE + k of its row's step
+        # stream; a lane's value does not depend on which others are computed
+        lane_base = base + rank.astype(np.uint64) * np.uint64(kernels.LANES_PER_CLONE)
+        draw = kernels.tau_draws(self.backend, n, alpha, beta, extra, mu, p_any, p_single,
+                                 lane_base)
+        self.count[lr, lc] = draw[:, 0]
+        mutants, mis, single = draw[:, 1], draw[:, 2], draw[:, 3]
         self.t[rows] = t + dt
         parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
         if mis.any():
             ev = np.nonzero(mis > 0)[0]
-            self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], base[ev],
-                                  lane_base[ev], cin[ev], mis[ev], parts)
+            self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], lane_base[ev],
+                                  cin[ev], mis[ev], single[ev], parts)
         if mutants.any():
             has = np.nonzero(mutants > 0)[0]
             parts[0].append(lr[has])
@@ -753,31 +750,46 @@ class Batch:
         self.escaped_total[rows] = escaped.astype(np.int64)
         return n_live.astype(np.int64)
 
-    def _land_on_detection(self, rows: np.ndarray, li: np.ndarray, n: np.ndarray,
-                           net: np.ndarray, dt: np.ndarray) -> None:
-        """Shorten steps (in place) that would carry a tumour past its detection size.
+    def _land_on_thresholds(self, rows: np.ndarray, li: np.ndarray, n: np.ndarray,
+                            net: np.ndarray, dt: np.ndarray) -> None:
+        """Shorten steps (in place) that would carry a tumour across a size threshold.
 
-        The step ends when the expected total, at the population's mean net growth rate,
-        reaches the detection size, but is never shorter than ``_LAND_MIN`` days; so
-        therapy starts within about one percent of the detection size instead of up to
-        one whole step of growth later.
+        The thresholds are every size the schedule reacts to: the detection size (while
+        undetected), ``max_cells``, the relapse size (after regression), and the
+        adaptive schedule's pause and resume sizes. A step ends when the expected total,
+        at the population's mean net growth rate, reaches the nearest threshold in the
+        direction it moves, but is never shorter than ``_LAND_MIN`` tau steps; so the schedule
+        reacts within about one percent of each size instead of up to one whole step
+        later.
         """
-        th = self.th
-        if th is None or th.start != "detection":
-            return
-        waiting = np.isnan(self.detection_time[rows])
-        if not waiting.any():
-            return
+        sc, th = self.scenario, self.th
         total = self.total[rows].astype(np.float64)
         rate = np.bincount(li, weights=n * net, minlength=rows.size) / np.maximum(total, 1.0)
-        land = waiting & (rate > 0) & (total > 0) & (total < th.detection_size)
-        if land.any():
-            reach = np.log(th.detection_size / total[land]) / rate[land]
-            dt[land] = np.minimum(dt[land], np.maximum(reach, _LAND_MIN))
+        up = np.full(rows.size, float(sc.max_cells))
+        down = np.zeros(rows.size)
+        if th is not None:
+            up = np.where(np.isnan(self.detection_time[rows]),
+                          np.minimum(up, th.detection_size), up)
+            started = self.started[rows]
+            rel = started & self.fell_below[rows] & np.isnan(self.relapse_time[rows])
+            up = np.where(rel, np.minimum(up, sc.relapse_size), up)
+            if th.schedule == "adaptive":
+                b0 = self.burden0[rows]
+                paused = self.paused[rows]
+                up = np.where(started & paused, np.minimum(up, th.resume_fraction * b0), up)
+                down = np.where(started & ~paused,
+                                np.maximum(down, th.pause_fraction * b0), down)
+        grow = (rate > 0) & (total > 0) & (total < up)
+        shrink = (rate < 0) & (total > down) & (down > 0)
+        with np.errstate(divide="ignore"):
+            target = np.where(grow, up, np.where(shrink, down, 1.0))
+            reach = np.log(target / np.maximum(total, 1.0)) / np.where(grow | shrink, rate, 1.0)
+        land = grow | shrink
+        dt[land] = np.minimum(dt[land], np.maximum(reach[land], _LAND_MIN * self.tau_step))
 
     def _missegregations(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
-                         lc: np.ndarray, rank: np.ndarray, base: np.ndarray,
-                         lane_base: np.ndarray, cin: np.ndarray, mis: np.ndarray,
+                         lc: np.ndarray, rank: np.ndarray, lane_base: np.ndarray,
+                         cin: np.ndarray, mis: np.ndarray, single: np.ndarray,
                          parts: tuple[list, ...]) -> None:
         """Daughters of a tau step's missegregating divisions, for clones that have any.
 
@@ -790,13 +802,10 @@ class Batch:
         pmut = self.mut[lr, lc]
         pid = self.cid[lr, lc]
         phk = self.hkey[lr, lc]
-        p_one = np.where(cin, self.samplers[True].p_single(ncopies),
-                         self.samplers[False].p_single(ncopies))
-        single = binomial_from_uniform(mis, p_one, uniforms(lane_base, 4))
         multi = mis - single
         if single.any():
-            self._single_events(rows, li, rank, base, kary, ncopies, (lr, pmut, pid, phk),
-                                single, parts)
+            self._single_events(rows, li, rank, lane_base, kary, ncopies,
+                                (lr, pmut, pid, phk), single, parts)
         if multi.any():
             idx = np.repeat(np.arange(li.size), multi)
             div = np.arange(idx.size) - np.repeat(np.cumsum(multi) - multi, multi)
@@ -823,7 +832,7 @@ class Batch:
             parts[5].append(self._hash(dk, parts[2][-1]))
 
     def _single_events(self, rows: np.ndarray, li: np.ndarray, rank: np.ndarray,
-                       base: np.ndarray, kary: np.ndarray, ncopies: np.ndarray,
+                       lane_base: np.ndarray, kary: np.ndarray, ncopies: np.ndarray,
                        parent: tuple[np.ndarray, ...], single: np.ndarray,
                        parts: tuple[list, ...]) -> None:
         """Daughters of divisions in which exactly one chromosome copy missegregated.
@@ -863,16 +872,16 @@ class Batch:
                 add(idx, dk, hk, ones)
         many = np.nonzero(single > _FEW_EVENTS)[0]
         if many.size:
-            lanes = rank[many].astype(np.uint64)[:, None] * np.uint64(64) + np.arange(
-                5, 5 + n_chrom, dtype=np.uint64)
-            u = uniforms(base[many][:, None], lanes)
+            lanes = np.arange(kernels.LANE_CHROMOSOMES, kernels.LANE_CHROMOSOMES + n_chrom,
+                              dtype=np.uint64)
+            u = uniforms(lane_base[many][:, None], lanes)
             left = single[many].copy()
             copies_left = ncopies[many].astype(np.float64)
             k = kary[many].astype(np.int16)
             for c in range(n_chrom):
                 share = np.divide(k[:, c], copies_left, out=np.zeros(many.size),
                                   where=copies_left > 0)
-                x = binomial_from_uniform(left, np.minimum(share, 1.0), u[:, c])
+                x = draws.binomial(left, np.minimum(share, 1.0), u[:, c])
                 left -= x
                 copies_left -= k[:, c]
                 sel = np.nonzero(x > 0)[0]
@@ -913,7 +922,8 @@ class Batch:
 
 def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
              | np.random.Generator = None, method: str = "auto", *,
-             switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP):
+             switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP,
+             backend: str = "auto"):
     """Simulate one tumour.
 
     Parameters
@@ -931,6 +941,9 @@ def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
         Population size at which ``"auto"`` switches to tau-leaping.
     tau_step : float, optional
         Largest tau-leap step (days).
+    backend : {"auto", "numba", "numpy"}, optional
+        Implementation of the inner loops: "numba" (compiled), "numpy", or "auto"
+        (numba where it imports). The same seed gives the same run on both.
 
     Returns
     -------
@@ -942,11 +955,11 @@ def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
     ValueError
         If ``scenario`` is not a Scenario, or ``seed`` or ``method`` is invalid.
     """
-    from .result import Run
+    from ..result import Run
 
     if not isinstance(scenario, Scenario):
         raise ValueError(f"scenario must be a cinlab.Scenario. Got {type(scenario).__name__}.")
     ss = seed_sequence(seed)
     batch = Batch(scenario, [ss], method=method, record_lineage=True,
-                  switch_size=switch_size, tau_step=tau_step).run()
+                  switch_size=switch_size, tau_step=tau_step, backend=backend).run()
     return Run.from_batch(batch, 0, ss)
