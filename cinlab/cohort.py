@@ -31,6 +31,7 @@ from .engine import (
     SWITCH_SIZE,
     TAU_STEP,
     Batch,
+    resolve_backend,
     simulate,
 )
 from .params import Scenario
@@ -118,12 +119,12 @@ def _summaries(batch: Batch) -> dict[str, np.ndarray]:
 
 
 def _run_chunk(scenario: Scenario, entropy: int, spawn_key: tuple, n_runs: int,
-               indices: Sequence[int], method: str, switch_size: int, tau_step: float
-               ) -> dict[str, np.ndarray]:
+               indices: Sequence[int], method: str, switch_size: int, tau_step: float,
+               backend: str = "auto") -> dict[str, np.ndarray]:
     """Simulate replicates ``indices`` of a cohort (picklable, for executors)."""
     children = np.random.SeedSequence(entropy, spawn_key=spawn_key).spawn(n_runs)
     batch = Batch(scenario, [children[i] for i in indices], method=method,
-                  switch_size=switch_size, tau_step=tau_step)
+                  switch_size=switch_size, tau_step=tau_step, backend=backend)
     return _summaries(batch.run())
 
 
@@ -464,7 +465,8 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
                   seed: None | int | np.random.SeedSequence | np.random.Generator = None,
                   progress: bool = False, executor: Executor | None = None,
                   method: str = "auto", *, chunk_size: int | None = None,
-                  switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP) -> Cohort:
+                  switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP,
+                  backend: str = "auto") -> Cohort:
     """Simulate a cohort of independent replicate tumours.
 
     Parameters
@@ -487,8 +489,9 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     chunk_size : int, optional
         Replicates per executor task (default: ``n_runs`` shared evenly between the
         workers, at most 100 per task).
-    switch_size, tau_step
-        Engine settings (see :func:`cinlab.simulate`).
+    switch_size, tau_step, backend
+        Engine settings (see :func:`cinlab.simulate`); every backend gives the same
+        cohort, and a worker process resolves "auto" for itself.
 
     Returns
     -------
@@ -503,6 +506,7 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
         raise ValueError(f"scenario must be a cinlab.Scenario. Got {type(scenario).__name__}.")
     n_runs = _check_runs(n_runs)
     executor = check_executor(executor)
+    resolve_backend(backend)
     ss = seed_sequence(seed)
     # a fresh copy: spawning is stateful, and a sequence passed in twice (a sweep, two
     # arms) must give the same replicates both times (common random numbers)
@@ -518,7 +522,7 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
         parts = []
         for first in range(0, n_runs, BATCH_SIZE):
             batch = Batch(scenario, children[first: first + BATCH_SIZE], method=method,
-                          **engine)
+                          backend=backend, **engine)
             batch.run(callback=(lambda done, f=first: bar.update(f + done)) if bar else None)
             parts.append(_summaries(batch))
         data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -530,7 +534,7 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
         chunks = [list(range(i, min(i + size, n_runs))) for i in range(0, n_runs, size)]
         futures = [executor.submit(_run_chunk, scenario, prov["entropy"],
                                    tuple(prov["spawn_key"]), n_runs, c, method,
-                                   switch_size, tau_step) for c in chunks]
+                                   switch_size, tau_step, backend) for c in chunks]
         parts, done = [], 0
         for fut, c in zip(futures, chunks, strict=True):
             parts.append(fut.result())
@@ -583,7 +587,7 @@ class Table:
 def sweep(scenario: Scenario, parameters: Mapping[str, Sequence], n_runs: int = 100,
           seed: None | int | np.random.SeedSequence | np.random.Generator = None,
           progress: bool = False, executor: Executor | None = None,
-          method: str = "auto") -> Table:
+          method: str = "auto", *, backend: str = "auto") -> Table:
     """Relapse statistics over a grid of one or two parameters.
 
     Every grid point uses the same seed, so differences between points come from the
@@ -595,7 +599,7 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence], n_runs: int = 
         The base scenario.
     parameters : mapping of dotted name to values
         One or two parameters, e.g. ``{"cin.missegregation_rate": [0, 0.002, 0.005]}``.
-    n_runs, seed, progress, executor, method
+    n_runs, seed, progress, executor, method, backend
         As in :func:`simulate_many`.
 
     Returns
@@ -620,7 +624,8 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence], n_runs: int = 
         cols[key] = []
     bar = _Progress(len(combos), "grid points") if progress else None
     for i, (combo, sc) in enumerate(zip(combos, scenarios, strict=True)):
-        cohort = simulate_many(sc, n_runs=n_runs, seed=ss, executor=executor, method=method)
+        cohort = simulate_many(sc, n_runs=n_runs, seed=ss, executor=executor, method=method,
+                               backend=backend)
         frac, low, high = cohort.relapse_fraction()
         for n, v in zip(names, combo, strict=True):
             cols[n].append(v)

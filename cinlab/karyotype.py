@@ -165,6 +165,21 @@ class MissegregationSampler:
         self.half = binomial_cdf_table(max_copies, 0.5)
         self.log_q = math.log1p(-beta) if beta < 1 else -math.inf
         self.ratio = beta / (1.0 - beta) if beta < 1 else math.inf
+        self._tables: tuple[np.ndarray, np.ndarray] | None = None
+
+    def tables(self, max_total: int) -> tuple[np.ndarray, np.ndarray]:
+        """P(>= 1) and P(>= 2) missegregations among r copies, for r = 0..max_total.
+
+        Computed once (and again only for a larger ``max_total``), so that every use,
+        compiled or not, reads the same numbers.
+        """
+        if self._tables is None or self._tables[0].size <= max_total:
+            r = np.arange(max(max_total, 1) + 1, dtype=np.float64)
+            none = np.exp(self.log_q * r)
+            ge1 = -np.expm1(self.log_q * r)
+            ge2 = np.maximum(ge1 - none * self.ratio * r, 0.0)
+            self._tables = (ge1, ge2)
+        return self._tables
 
     def p_any(self, copies_total: np.ndarray) -> np.ndarray:
         """Probability that at least one copy missegregates, given the total copies."""
@@ -198,11 +213,10 @@ class MissegregationSampler:
         m, n_chrom = copies.shape
         copies = copies.astype(np.int64)
         # remaining[:, c]: copies on chromosomes c..end; P(>=1) and P(>=2) events there
-        remaining = np.zeros((m, n_chrom + 1))
+        remaining = np.zeros((m, n_chrom + 1), dtype=np.int64)
         remaining[:, :n_chrom] = np.cumsum(copies[:, ::-1], axis=1)[:, ::-1]
-        none = np.exp(self.log_q * remaining)
-        ge1 = -np.expm1(self.log_q * remaining)
-        ge2 = np.maximum(ge1 - none * self.ratio * remaining, 0.0)
+        ge1_tab, ge2_tab = self.tables(int(remaining[:, 0].max(initial=0)))
+        ge1, ge2 = ge1_tab[remaining], ge2_tab[remaining]
         need = np.full(m, at_least, dtype=np.int64)
         k = np.zeros((m, n_chrom), dtype=np.int64)
         kk = np.arange(self.max_copies + 1)

@@ -145,6 +145,7 @@ class Batch:
         copies = np.arange(self.n_chrom * self.max_copies + 1)
         self.p_any = tuple(self.samplers[f].p_any(copies) for f in (False, True))
         self.p_single = tuple(self.samplers[f].p_single(copies) for f in (False, True))
+        self._stacked: tuple[np.ndarray, ...] | None = None
         self.hash_w = _hash_weights(self.n_chrom + 2)
         th = sc.therapy
         self.th = th
@@ -518,23 +519,30 @@ class Batch:
         # order new clones by replicate, then by first appearance
         order = np.lexsort((first, rows_n[first]))
         first, amount = first[order], amount[order]
-        nr = rows_n[first]
+        self._create(rows_n[first], kary_n[first], mut_n[first], parent_n[first],
+                     key_n[first], hk_n[first], amount, found_n[first], pos_n[first])
+
+    def _create(self, nr: np.ndarray, k: np.ndarray, m: np.ndarray, parent: np.ndarray,
+                key: np.ndarray, hk: np.ndarray, amount: np.ndarray, again: np.ndarray,
+                pos: np.ndarray) -> None:
+        """Append new clones (in canonical order) and enter them in the key index.
+
+        ``again`` marks keys already in the index (a dead clone's entry, at ``pos``),
+        which is pointed at the new clone; other keys are inserted.
+        """
         rank = _rank_in_group(nr)
         slot = self.used[nr] + rank
         self._grow(int(slot.max()) + 1)
         # key index: a dead clone's entry now points at the new clone; others are inserted
-        again = found_n[first]
-        self.ix_slot[pos_n[first][again]] = slot[again]
+        self.ix_slot[pos[again]] = slot[again]
         fresh = np.nonzero(~again)[0]
         if fresh.size:
-            fk = key_n[first][fresh]
+            fk = key[fresh]
             o = np.argsort(fk, kind="stable")
             at = np.searchsorted(self.ix_key, fk[o])
             self.ix_key = np.insert(self.ix_key, at, fk[o])
             self.ix_row = np.insert(self.ix_row, at, nr[fresh][o])
             self.ix_slot = np.insert(self.ix_slot, at, slot[fresh][o])
-        k = kary_n[first]
-        m = mut_n[first]
         chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
         route = np.where(chrom > 0, ROUTE_KARYOTYPE, np.where(m, ROUTE_MUTATION, ROUTE_NONE))
         self.count[nr, slot] = amount
@@ -545,7 +553,7 @@ class Batch:
         self.esc[nr, slot] = route > 0
         self.aneu[nr, slot] = np.abs(k.astype(np.int32) - self.ploidy).sum(axis=1)
         self.ncop[nr, slot] = k.sum(axis=1)
-        self.hkey[nr, slot] = hk_n[first]
+        self.hkey[nr, slot] = hk
         ids = self.next_cid[nr] + rank
         self.cid[nr, slot] = ids
         counts = np.bincount(nr, minlength=self.n_rep)
@@ -553,9 +561,47 @@ class Batch:
         self.next_cid += counts
         if self.record_lineage:
             for i in range(nr.size):
-                self.births.append((int(ids[i]), int(parent_n[first[i]]),
+                self.births.append((int(ids[i]), int(parent[i]),
                                     float(self.t[nr[i]]), k[i].astype(np.int8).copy(),
                                     bool(m[i]), int(route[i]), int(chrom[i])))
+
+    def _daughters_numba(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
+                         lc: np.ndarray, rank: np.ndarray, lane_base: np.ndarray,
+                         cin: np.ndarray, mutants: np.ndarray, mis: np.ndarray,
+                         single: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The compiled twin of ``_missegregations`` plus the mutants (same order)."""
+        sbase = stream_base(self.keys[rows], STREAM_SINGLE, self.n_tau[rows])[li]
+        dbase = stream_base(self.keys[rows], STREAM_DIVISION, self.n_tau[rows])[li]
+        return kernels._daughters_numba(
+            lr, li, self.kary[lr, lc], self.ncop[lr, lc], cin, self.mut[lr, lc],
+            self.cid[lr, lc], self.hkey[lr, lc], mutants, mis, single, lane_base, rank,
+            sbase, dbase, self.hash_w, _FEW_EVENTS, *self._sampler_tables())
+
+    def _sampler_tables(self) -> tuple[np.ndarray, ...]:
+        """Missegregation tables stacked as (baseline, CIN) for the compiled kernels."""
+        if self._stacked is None:
+            top = self.n_chrom * self.max_copies
+            pair = [self.samplers[f] for f in (False, True)]
+            ge = [s.tables(top) for s in pair]
+            self._stacked = (np.stack([s.pmf for s in pair]), pair[0].half,
+                             np.stack([g[0][: top + 1] for g in ge]),
+                             np.stack([g[1][: top + 1] for g in ge]))
+        return self._stacked
+
+    def _place_numba(self, rows: np.ndarray, kary: np.ndarray, mut: np.ndarray,
+                     parent: np.ndarray, mult: np.ndarray, hk: np.ndarray) -> None:
+        """The compiled twin of :meth:`_place`."""
+        if rows.size == 0:
+            return
+        key = hk + rows.astype(np.uint64) * self.hash_w[self.n_chrom + 1]
+        ok, first, amount, again, pos = kernels._match_numba(
+            rows, kary, mut, mult, key, self.max_copies, self.ix_key, self.ix_row,
+            self.ix_slot, self.count, self.kary, self.mut)
+        if not ok:
+            raise RuntimeError("karyotype hash collision; please report this seed")
+        if first.size:
+            self._create(rows[first], kary[first], mut[first], parent[first], key[first],
+                         hk[first], amount, again, pos)
 
     def _refresh_totals(self, rows: np.ndarray) -> None:
         width = int(self.used[rows].max())
@@ -699,26 +745,34 @@ class Batch:
         self.count[lr, lc] = draw[:, 0]
         mutants, mis, single = draw[:, 1], draw[:, 2], draw[:, 3]
         self.t[rows] = t + dt
-        parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
-        if mis.any():
-            ev = np.nonzero(mis > 0)[0]
-            self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], lane_base[ev],
-                                  cin[ev], mis[ev], single[ev], parts)
-        if mutants.any():
-            has = np.nonzero(mutants > 0)[0]
-            parts[0].append(lr[has])
-            parts[1].append(self.kary[lr[has], lc[has]].astype(np.int16))
-            parts[2].append(np.ones(has.size, dtype=bool))
-            parts[3].append(self.cid[lr[has], lc[has]])
-            parts[4].append(mutants[has])
-            parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
         used_before = self.used[rows].copy()
-        if parts[0]:
-            prow = np.concatenate(parts[0])
-            # canonical order: by replicate, then by part, then by position
-            order = np.argsort(prow, kind="stable")
-            self._place(*(np.concatenate(part)[order] for part in parts))
-            self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
+        if self.backend == "numba":
+            ev = np.nonzero((mis > 0) | (mutants > 0))[0]
+            if ev.size:
+                self._place_numba(*self._daughters_numba(rows, li[ev], lr[ev], lc[ev],
+                                                         rank[ev], lane_base[ev], cin[ev],
+                                                         mutants[ev], mis[ev], single[ev]))
+                self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
+        else:
+            parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
+            if mis.any():
+                ev = np.nonzero(mis > 0)[0]
+                self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], lane_base[ev],
+                                      cin[ev], mis[ev], single[ev], parts)
+            if mutants.any():
+                has = np.nonzero(mutants > 0)[0]
+                parts[0].append(lr[has])
+                parts[1].append(self.kary[lr[has], lc[has]].astype(np.int16))
+                parts[2].append(np.ones(has.size, dtype=bool))
+                parts[3].append(self.cid[lr[has], lc[has]])
+                parts[4].append(mutants[has])
+                parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
+            if parts[0]:
+                prow = np.concatenate(parts[0])
+                # canonical order: by replicate, then by part, then by position
+                order = np.argsort(prow, kind="stable")
+                self._place(*(np.concatenate(part)[order] for part in parts))
+                self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
         self.n_tau[rows] += 1
         n_live = self._step_totals(rows, li, lr, lc, esc, used_before)
         self._record(rows, self.t[rows], inclusive=True)
