@@ -62,6 +62,8 @@ STREAM_SINGLE = 0x44
 _FEW_EVENTS = 16
 #: Exact iterations taken between two tau-leap steps of a batch.
 _EXACT_BURST = 32
+#: Most exact events per replicate in one call of the compiled exact kernel.
+_EXACT_EVENTS = 64
 
 #: Shortest step a tau-leap takes to land on a size threshold, as a fraction of the
 #: tau step (0.05 days at the default step): a tumour detected a whole step late would
@@ -655,6 +657,53 @@ class Batch:
         self._compact(rows)
         self._status(rows)
 
+    def _exact_events_numba(self, rows: np.ndarray) -> None:
+        """Exact events by the compiled kernel: the same events as ``_exact_step``.
+
+        Each replicate takes up to ``_EXACT_EVENTS`` events in one call and stops after
+        any event the schedule reacts to (the thresholds below, a fixed time, a table
+        compaction) or at a division whose daughters change, which is placed here.
+        """
+        k = _EXACT_EVENTS
+        counters = self.n_exact[rows][:, None] + np.arange(k)
+        bases = stream_base(self.keys[rows][:, None], STREAM_EXACT, counters)
+        u = uniforms(bases[..., None], np.arange(2))
+        with np.errstate(divide="ignore"):
+            expo = -np.log(u[..., 0])
+        sc, th = self.scenario, self.th
+        hi_ge = np.full(rows.size, min(float(self.switch_size), sc.max_cells))
+        hi_gt = np.full(rows.size, np.inf)
+        lo_lt = np.ones(rows.size)
+        if th is not None:
+            hi_ge = np.where(np.isnan(self.detection_time[rows]),
+                             np.minimum(hi_ge, th.detection_size), hi_ge)
+            started = self.started[rows]
+            armed = started & self.fell_below[rows] & np.isnan(self.relapse_time[rows])
+            hi_ge = np.where(armed, np.minimum(hi_ge, sc.relapse_size), hi_ge)
+            lo_lt = np.where(started & ~self.fell_below[rows],
+                             np.maximum(lo_lt, sc.relapse_size), lo_lt)
+            if th.schedule == "adaptive":
+                b0 = self.burden0[rows]
+                paused = self.paused[rows]
+                hi_gt = np.where(started & paused, th.resume_fraction * b0, hi_gt)
+                lo_lt = np.where(started & ~paused,
+                                 np.maximum(lo_lt, th.pause_fraction * b0), lo_lt)
+        r = self.rates
+        rates = np.array([r["gb"], r["gd"], r["eb"], r["ed"], r["tb"], r["td"], r["kill"]])
+        slot, base = kernels._exact_numba(
+            rows, k, expo, np.ascontiguousarray(u[..., 1]), bases, self.count, self.esc,
+            self.aneu, self.mut, self.ncop, self.used, self.total, self.escaped_total, self.t,
+            self.boundary, self.n_exact, self.rec_times, self.rec_idx, self.rec_total,
+            self.rec_escaped, self.th_on, self.kill_on, self.cin_on, rates, self.fit_table,
+            float(self.capacity), float(self.mu), np.stack(self.p_any), hi_ge, hi_gt, lo_lt,
+            _EPS)
+        pend = slot >= 0
+        if pend.any():
+            self._exact_births(rows[pend], slot[pend], base[pend])
+        self._refresh_totals(rows)
+        self._compact(rows)
+        self._status(rows)
+
     def _exact_births(self, rows: np.ndarray, slot: np.ndarray, base: np.ndarray) -> None:
         n_chrom = self.n_chrom
         if self.mu == 0 and self.samplers[True].beta == 0 and self.samplers[False].beta == 0:
@@ -967,7 +1016,10 @@ class Batch:
                 exact = np.nonzero((self.status == RUNNING) & ~self.tau_mode)[0]
                 if exact.size == 0:
                     break
-                self._exact_step(exact)
+                if self.backend == "numba" and not self.record_lineage:
+                    self._exact_events_numba(exact)
+                else:
+                    self._exact_step(exact)
             tau = np.nonzero((self.status == RUNNING) & self.tau_mode)[0]
             if tau.size:
                 self._tau_step(tau)

@@ -444,3 +444,113 @@ def _match_numba(rows, kary, mut, mult, key, max_copies, ix_key, ix_row, ix_slot
         was_found[n_new] = found
         n_new += 1
     return ok, first[:n_new], amount[:n_new], was_found[:n_new], found_at[:n_new]
+
+
+# ------------------------------------------------------------- exact events (compiled)
+
+
+@jit
+def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, used,
+                 total, escaped, t, boundary, n_exact, rec_times, rec_idx, rec_total,
+                 rec_escaped, th_on, kill_on, cin_on, rates, fit, capacity, mu, p_any,
+                 hi_ge, hi_gt, lo_lt, eps):
+    """Up to ``k_max`` exact events per replicate, as ``Batch._exact_step`` takes them.
+
+    A replicate stops early after any event that the schedule must see (a size
+    threshold, a fixed time, a table compaction) and before a division whose daughters
+    change (missegregation or escape mutation): such a division is returned as pending
+    and placed by the caller. ``expo`` and ``u_pick`` hold each event's exponential
+    variate and uniform; ``bases`` its stream base for the division's own uniforms.
+
+    Returns the pending divisions as (row position, slot, stream base) with slot -1
+    where none is pending.
+    """
+    m = rows.size
+    pend_slot = np.full(m, -1, np.int64)
+    pend_base = np.zeros(m, np.uint64)
+    gb, gd, eb, ed, tb, td, kill = rates[0], rates[1], rates[2], rates[3], rates[4], \
+        rates[5], rates[6]
+    for i in range(m):
+        r = rows[i]
+        width = used[r]
+        n_live = 0
+        for s in range(width):
+            if count[r, s] > 0:
+                n_live += 1
+        wb = np.empty(width)
+        cum = np.empty(width)
+        for k in range(k_max):
+            room = 1.0
+            if capacity < np.inf:
+                room = max(1.0 - total[r] / capacity, 0.0)
+            acc = 0.0
+            last = -1
+            for s in range(width):
+                if esc[r, s]:
+                    bb, dd = eb, ed
+                elif th_on[r]:
+                    bb, dd = tb, td
+                else:
+                    bb, dd = gb, gd
+                bb = bb * fit[aneu[r, s]]
+                if capacity < np.inf:
+                    bb = bb * room
+                if kill > 0.0:
+                    dd = dd + (kill * aneu[r, s] if kill_on[r] else 0.0)
+                c = count[r, s]
+                wb[s] = c * bb
+                w = wb[s] + c * dd
+                acc = acc + w
+                cum[s] = acc
+                if w > 0.0:
+                    last = s
+            rate = acc
+            dt = expo[i, k] / rate if rate > 0.0 else np.inf
+            t_new = t[r] + dt
+            cross = t_new >= boundary[r]
+            t_next = boundary[r] if cross else t_new
+            # records on the grid strictly before the event, with the state before it
+            while rec_idx[r] < rec_times.size and rec_times[rec_idx[r]] < t_next - eps:
+                rec_total[r, rec_idx[r]] = total[r]
+                rec_escaped[r, rec_idx[r]] = escaped[r]
+                rec_idx[r] += 1
+            t[r] = t_next
+            n_exact[r] += 1
+            if cross:
+                break
+            target = u_pick[i, k] * rate
+            slot = 0
+            for s in range(width):
+                if cum[s] <= target:
+                    slot += 1
+            slot = min(slot, last)
+            prev = cum[slot - 1] if slot > 0 else 0.0
+            if (target - prev) < wb[slot]:
+                base = bases[i, k]
+                altered = False
+                pa = p_any[1 if cin_on[r] else 0, ncop[r, slot]]
+                if pa > 0.0 and _uniform1(base, np.uint64(2)) < pa:
+                    altered = True
+                if not esc[r, slot] and not mut[r, slot] and \
+                        _uniform1(base, np.uint64(3)) < mu:
+                    altered = True
+                if altered:
+                    pend_slot[i] = slot
+                    pend_base[i] = base
+                    break
+                count[r, slot] += 1
+                total[r] += 1
+                if esc[r, slot]:
+                    escaped[r] += 1
+            else:
+                count[r, slot] -= 1
+                total[r] -= 1
+                if esc[r, slot]:
+                    escaped[r] -= 1
+                if count[r, slot] == 0:
+                    n_live -= 1
+            tot = total[r]
+            if tot >= hi_ge[i] or tot > hi_gt[i] or tot < lo_lt[i] or \
+                    t[r] >= boundary[r] - eps or (width > 64 and width > 2 * n_live):
+                break
+    return pend_slot, pend_base
