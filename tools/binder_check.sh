@@ -22,6 +22,16 @@ git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 tar -cf -) | (mkdir -p "$wo
 (cd "$work/repo" && PATH="$work/venv/bin:$PATH" bash binder/postBuild)
 "$work/venv/bin/python" -m pip check
 
+step "the kernels compiled by postBuild load from its cache (as binder/start runs them)"
+(cd "$work" && NUMBA_CPU_NAME=generic "$work/venv/bin/python" -c "
+import cinlab
+from cinlab.engine import kernels
+cinlab.simulate_many(cinlab.scenarios.get('sotillo2010'), 2, seed=1)
+f = kernels._tau_draws_numba
+assert sum(f._cache_misses.values()) == 0, 'the engine was compiled again at run time'
+print('kernel cache: loaded,', sum(f._cache_hits.values()), 'hit(s)')
+")
+
 step "execute the lessons"
 mkdir -p "$work/run"
 cp "$work/repo"/lessons/*.ipynb "$work/run/"

@@ -31,6 +31,7 @@ Two methods, switched per replicate by population size under ``method="auto"``:
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -996,6 +997,53 @@ class Batch:
                     phk = parent[3][many[sel]]
                     add(many[sel], dk, phk + w[c] if sign > 0 else phk - w[c], x[sel])
 
+    # --------------------------------------------------------------- invariants
+
+    def check_invariants(self) -> None:
+        """Assert the clone table's invariants (run after every step when checking).
+
+        For every replicate: counts are >= 0 and sum to ``total`` (and the escaped ones
+        to ``escaped_total``); live clones have viable karyotypes whose copy sum,
+        aneuploidy score, hash, escape route and flags agree with the karyotype; clone
+        ids are unique and below ``next_cid``; slots past ``used`` are empty; every live
+        clone is found in the key index at its own slot; time never passes the
+        duration and records are filled in order.
+        """
+        width = self.count.shape[1]
+        slots = np.arange(width)
+        inside = slots[None, :] < self.used[:, None]
+        cnt = self.count
+        assert np.all(cnt >= 0), "negative clone count"
+        assert np.all(cnt[~inside] == 0), "cells beyond the used slots"
+        assert np.array_equal(cnt.sum(axis=1), self.total), "total != sum of counts"
+        assert np.array_equal((cnt * self.esc).sum(axis=1), self.escaped_total), \
+            "escaped total != sum of escaped counts"
+        live = cnt > 0
+        r, c = np.nonzero(live)
+        k = self.kary[r, c].astype(np.int64)
+        assert np.all((k >= 1) & (k <= self.max_copies)), "live clone not viable"
+        assert np.array_equal(self.ncop[r, c], k.sum(axis=1)), "copy number sum"
+        assert np.array_equal(self.aneu[r, c], np.abs(k - self.ploidy).sum(axis=1)), \
+            "aneuploidy score"
+        assert np.array_equal(self.hkey[r, c], self._hash(k, self.mut[r, c])), "hash"
+        chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
+        assert np.array_equal(self.chrom[r, c], chrom), "bypass chromosome"
+        assert np.array_equal(self.esc[r, c], self.route[r, c] > 0), "escape flag"
+        assert np.all((self.route[r, c] == ROUTE_KARYOTYPE) == (chrom > 0)), "route"
+        ids = self.cid[r, c]
+        assert np.all((ids >= 0) & (ids < self.next_cid[r])), "clone id out of range"
+        order = np.lexsort((ids, r))
+        dup = (np.diff(r[order]) == 0) & (np.diff(ids[order]) == 0)
+        assert not dup.any(), "clone id used twice in a replicate"
+        key = self.hkey[r, c] + r.astype(np.uint64) * self.hash_w[self.n_chrom + 1]
+        pos = np.minimum(np.searchsorted(self.ix_key, key), max(self.ix_key.size - 1, 0))
+        assert np.all(self.ix_key[1:] >= self.ix_key[:-1]), "index not sorted"
+        assert np.array_equal(self.ix_key[pos], key), "live clone missing from the index"
+        assert np.array_equal(self.ix_row[pos], r), "index entry points at another row"
+        assert np.array_equal(self.ix_slot[pos], c), "index entry points at another slot"
+        assert np.all(self.t <= self.scenario.duration + _EPS), "time past the duration"
+        assert np.all(self.rec_idx <= self.rec_times.size), "records overflow"
+
     # ---------------------------------------------------------------------- run
 
     def run(self, callback=None) -> Batch:
@@ -1003,7 +1051,10 @@ class Batch:
 
         ``callback(n_finished)`` is called after every iteration when given.
         """
+        checking = bool(os.environ.get("CINLAB_ENGINE_CHECKS"))
         while True:
+            if checking:
+                self.check_invariants()
             running = self.status == RUNNING
             if callback is not None:
                 callback(int(self.n_rep - running.sum()))

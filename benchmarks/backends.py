@@ -1,0 +1,183 @@
+"""The compiled engine against its numpy twin: the same work measured side by side.
+
+Run ``python benchmarks/backends.py`` (a few minutes) or ``--quick`` (a smoke test).
+Each figure is measured for both backends in one run, alternating, so the ratios hold
+even on a busy machine; both backends give identical results (checked here too).
+Targets are reported, never asserted; see benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import cinlab
+from cinlab.engine import RUNNING, Batch, draws, kernels
+
+try:  # imported as benchmarks.backends
+    from . import _common as bc
+except ImportError:  # run as a script: benchmarks/ is on sys.path
+    import _common as bc
+
+NAME = "backends"
+SEED = 2010
+COHORT_TARGET = 3.0  # s, 200-run TI-KM cohort on one core
+SINGLE_TARGET = 0.2  # s, one CIN tumour to 1e7 cells then 300 days of therapy
+TAU_TARGET = 0.2  # tau clone-steps/s / raw binomial draws/s
+COMPILE_NOTE = "first call in a process with an empty cache (once per machine)"
+
+
+def cohort_scenario(quick: bool) -> cinlab.Scenario:
+    if quick:
+        return cinlab.scenarios.get("sotillo2010", mad2=True, **{
+            "therapy.detection_size": 1e4, "max_cells": 2e4, "relapse_size": 1e4})
+    return cinlab.scenarios.get("sotillo2010", mad2=True)
+
+
+def single_scenario(quick: bool) -> cinlab.Scenario:
+    size = 1e5 if quick else 1e7
+    return cinlab.scenarios.get("sotillo2010", mad2=True, **{
+        "therapy.detection_size": size, "max_cells": 2 * size, "relapse_size": size,
+        "duration": 3650.0}).replace(duration=3650.0)
+
+
+def alternate(fns: dict, repeats: int) -> dict:
+    """Time each function ``repeats`` times, alternating; median wall and CPU seconds."""
+    times: dict = {k: [] for k in fns}
+    cpu: dict = {k: [] for k in fns}
+    out: dict = {}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            c0 = time.process_time()
+            t, out[k] = bc.time_once(fn)
+            times[k].append(t)
+            cpu[k].append(time.process_time() - c0)
+    return {k: {"median": bc.median(times[k]), "times": times[k],
+                "cpu": bc.median(cpu[k]), "result": out[k]} for k in fns}
+
+
+def same_cohorts(a: cinlab.Cohort, b: cinlab.Cohort) -> bool:
+    return all(np.array_equal(a._data[k], b._data[k], equal_nan=True) for k in a._data)
+
+
+def clone_steps(quick: bool) -> tuple[float, float, dict]:
+    """Tau clone-steps per second of a grown CIN tumour, per backend."""
+    sc = cinlab.scenarios.get("sotillo2010", mad2=True, therapy=None, max_cells=1e12,
+                              duration=3650.0)
+    target = 3_000 if quick else 30_000
+    rates = {}
+    for backend in ("numba", "numpy"):
+        batch = Batch(sc, [np.random.SeedSequence(7)], backend=backend)
+        rows = np.array([0])
+        while batch.status[0] == RUNNING and (batch.count[0] > 0).sum() < target:
+            if batch.tau_mode[0]:
+                batch._tau_step(rows)
+            else:
+                batch._exact_step(rows)
+        steps, clones = 0, 0
+        t0 = time.perf_counter()
+        while steps < 5 and batch.status[0] == RUNNING:
+            clones += int((batch.count[0] > 0).sum())
+            batch._tau_step(rows)
+            steps += 1
+        rates[backend] = clones / (time.perf_counter() - t0)
+    m = 1_000_000
+    rng = np.random.default_rng(0)
+    n = rng.integers(1, 16, m)
+    p = rng.random(m) * 0.1
+    t, _ = bc.time_once(lambda: rng.binomial(n, p))
+    raw = m / t
+    return rates["numba"], rates["numpy"], {"raw_binomial_draws_per_s": raw}
+
+
+def compile_seconds() -> dict:
+    """Seconds to first result in fresh processes: empty cache, then warm cache."""
+    code = ("import time; t = time.perf_counter(); import cinlab; "
+            "cinlab.simulate_many(cinlab.scenarios.get('sotillo2010'), 2, seed=1); "
+            "print(time.perf_counter() - t)")
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("cold", "warm"):
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                  text=True, env=env, check=True)
+            out[label] = float(proc.stdout.strip().splitlines()[-1])
+    env = {**os.environ, "CINLAB_NO_NUMBA": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True)
+    out["numpy"] = float(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+def run_benchmarks(args) -> list[bc.Row]:
+    rows: list[bc.Row] = []
+    n_runs = 20 if args.quick else 200
+    repeats = 1 if args.quick else 2
+    sc = cohort_scenario(args.quick)
+    cinlab.simulate_many(sc, 2, seed=1, backend="numba")  # compiled (or cached) first
+    bc.progress(f"{n_runs}-run cohort, both backends")
+    res = alternate({b: (lambda b=b: cinlab.simulate_many(sc, n_runs, seed=SEED, backend=b))
+                     for b in ("numba", "numpy")}, repeats)
+    same = same_cohorts(res["numba"]["result"], res["numpy"]["result"])
+    nb, npy = res["numba"]["median"], res["numpy"]["median"]
+    rows.append(bc.Row(f"{n_runs}-run TI-KM cohort, numba", nb, "s", COHORT_TARGET,
+                       note=f"CPU {res['numba']['cpu']:.2f} s; identical to numpy: {same}",
+                       extra={"times": res["numba"]["times"]}))
+    rows.append(bc.Row(f"{n_runs}-run TI-KM cohort, numpy", npy, "s",
+                       note=f"CPU {res['numpy']['cpu']:.2f} s",
+                       extra={"times": res["numpy"]["times"]}))
+    rows.append(bc.Row("  cohort speed-up numba / numpy", npy / nb, "x"))
+    bc.progress("single CIN tumour with therapy, both backends")
+    one = single_scenario(args.quick)
+    res = alternate({b: (lambda b=b: cinlab.simulate(one, seed=3, backend=b))
+                     for b in ("numba", "numpy")}, repeats)
+    rows.append(bc.Row("single CIN tumour to 1e7 + therapy, numba", res["numba"]["median"],
+                       "s", None if args.quick else SINGLE_TARGET,
+                       note=f"status {res['numba']['result'].status}"))
+    rows.append(bc.Row("single CIN tumour to 1e7 + therapy, numpy", res["numpy"]["median"],
+                       "s"))
+    rows.append(bc.Row("  single-run speed-up numba / numpy",
+                       res["numpy"]["median"] / res["numba"]["median"], "x"))
+    bc.progress("tau clone-steps per second")
+    nb_rate, np_rate, extra = clone_steps(args.quick)
+    raw = extra["raw_binomial_draws_per_s"]
+    rows.append(bc.Row("tau clone-steps/s, numba", nb_rate, "/s"))
+    rows.append(bc.Row("tau clone-steps/s, numpy", np_rate, "/s"))
+    rows.append(bc.Row("  numba clone-steps/s / raw binomial draws/s", nb_rate / raw, "",
+                       TAU_TARGET, "higher", note=f"raw numpy binomial {bc.sci(raw)}/s"))
+    if not args.quick:
+        bc.progress("compile and warm-start time in fresh processes")
+        c = compile_seconds()
+        rows.append(bc.Row("first cohort in a new process, empty kernel cache", c["cold"],
+                           "s", note=COMPILE_NOTE))
+        rows.append(bc.Row("first cohort in a new process, warm kernel cache", c["warm"],
+                           "s"))
+        rows.append(bc.Row("first cohort in a new process, numpy backend", c["numpy"], "s"))
+    m = 200_000
+    u = np.random.default_rng(1).random(m)
+    n = np.random.default_rng(2).integers(0, 50, m)
+    p = np.random.default_rng(3).random(m) * 0.2
+    t_np, _ = bc.time_once(lambda: draws.binomial(n, p, u))
+    z = np.zeros(m)
+    t_nb, _ = bc.time_once(lambda: kernels.tau_draws("numba", n, p, p, z, z, z, z,
+                                                     np.arange(m, dtype=np.uint64)))
+    rows.append(bc.Row("binomial draws/s, numpy kernel", m / t_np, "/s"))
+    rows.append(bc.Row("clone draws/s, compiled tau kernel (3 draws each)", m / t_nb, "/s"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = bc.parser(__doc__.splitlines()[0]).parse_args(argv)
+    clock = bc.ScriptClock()
+    rows = run_benchmarks(args)
+    bc.report(NAME, "cinlab engine backends, side by side", rows, args, clock)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
