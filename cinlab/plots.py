@@ -1700,20 +1700,10 @@ def _fill_survival(fig: figure, arms: Any, *, names: list[str], large: bool) -> 
 # ------------------------------------------------------------------ sweep views
 
 
-def _field_meta(dotted: str) -> Mapping[str, Any]:
-    section, _, name = dotted.rpartition(".")
-    classes = {"growth": params.Growth, "genome": params.Genome, "cin": params.CIN,
-               "fitness": params.Fitness, "escape": params.Escape,
-               "therapy": params.Therapy, "": params.Scenario}
-    if section not in classes:
-        raise KeyError(dotted)
-    return params.field_spec(classes[section], name)
-
-
 def _axis_label(dotted: str) -> str:
     try:
-        meta = _field_meta(dotted)
-    except KeyError:
+        meta = params.dotted_spec(dotted)
+    except ValueError:
         return dotted
     return f"{meta['label']} ({meta['units']})" if meta["units"] else str(meta["label"])
 
@@ -1860,8 +1850,8 @@ def sweep_figure(table: Any, *, large: bool | None = None, width: int | None = N
 
 def _safe_meta(dotted: str) -> Mapping[str, Any]:
     try:
-        return _field_meta(dotted)
-    except KeyError:
+        return params.dotted_spec(dotted)
+    except ValueError:
         return {}
 
 
