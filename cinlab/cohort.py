@@ -34,8 +34,9 @@ from .engine import (
     resolve_backend,
     simulate,
 )
+from .loading import MAX_COUNT, Fields
 from .params import Scenario
-from .result import JSONFile
+from .result import JSONFile, check_scenario, check_seed
 from .rng import seed_provenance, seed_sequence
 
 __all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"]
@@ -198,6 +199,8 @@ class Cohort(JSONFile):
     dominant_escaped : ndarray of bool
         Whether the largest clone at the end is oncogene-independent.
     """
+
+    _WHAT = "cohort"
 
     def __init__(self, scenario: Scenario, seed: dict, data: Mapping[str, np.ndarray],
                  method: str = "auto", switch_size: int = SWITCH_SIZE,
@@ -418,32 +421,68 @@ class Cohort(JSONFile):
         """Rebuild a Cohort from :meth:`to_dict` output, validating it."""
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a cinlab cohort: expected format {_FORMAT!r}.")
-        try:
-            scenario = Scenario.from_dict(data["scenario"])
-            arrays = {k: np.asarray(data["arrays"][k], dtype=tp) for k, tp in _ARRAYS.items()}
-            burden = np.asarray(data["burden"], dtype=np.float64)
-            escaped = np.asarray(data["escaped_burden"], dtype=np.float64)
-            seed = {"entropy": int(data["seed"]["entropy"]),
-                    "spawn_key": [int(k) for k in data["seed"]["spawn_key"]]}
-            engine = {"switch_size": int(data["engine"]["switch_size"]),
-                      "tau_step": float(data["engine"]["tau_step"])}
-            method = str(data["method"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"malformed cinlab cohort: {exc}") from exc
+        f = Fields("cohort")
+        scenario = check_scenario(f, data)
+        seed = check_seed(f, data)
+        method = f.choice(f.get(data, "method"), "method", ("exact", "tau", "auto"))
+        engine = f.mapping(f.get(data, "engine"), "engine", {"switch_size", "tau_step"})
+        switch_size = f.integer(engine["switch_size"], "engine.switch_size", 1, 10**12)
+        tau_step = f.number(engine["tau_step"], "engine.tau_step", 0, 10, lo_open=True)
+        arrays = _check_arrays(f, f.mapping(f.get(data, "arrays"), "arrays", set(_ARRAYS)),
+                               scenario)
         n = arrays["status"].size
         n_times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval).size
-        if any(a.shape != (n,) for a in arrays.values()) or burden.shape != (n, n_times) \
-                or escaped.shape != burden.shape:
-            raise ValueError("malformed cinlab cohort: array shapes disagree.")
-        if np.any(arrays["final_total"] < 0) or np.any(
-                arrays["final_escaped"] > arrays["final_total"]):
-            raise ValueError("malformed cinlab cohort: counts must satisfy "
-                             "0 <= escaped <= total.")
-        if method not in ("exact", "tau", "auto"):
-            raise ValueError(f"malformed cinlab cohort: unknown method {method!r}.")
-        arrays["burden"] = burden
-        arrays["escaped_burden"] = escaped
-        return cls(scenario, seed, arrays, method=method, **engine)
+        for name in ("burden", "escaped_burden"):
+            arrays[name] = f.array(f.get(data, name), name, "float", (n, n_times), lo=0,
+                                   hi=MAX_COUNT, nan=True)
+        if np.any(arrays["escaped_burden"] > arrays["burden"]):
+            raise f.error("escaped_burden", "at most burden at every time",
+                          float(arrays["escaped_burden"][
+                              arrays["escaped_burden"] > arrays["burden"]][0]))
+        return cls(scenario, seed, arrays, method=method, switch_size=switch_size,
+                   tau_step=tau_step)
+
+
+def _check_arrays(f: Fields, raw: Mapping[str, Any], scenario: Scenario
+                  ) -> dict[str, np.ndarray]:
+    """The per-replicate arrays of a cohort file: one length, every value in range."""
+    n_chrom = scenario.genome.n_chromosomes
+    end_day = scenario.duration + 1e-6
+    status = f.array(raw["status"], "arrays.status", "int", (None,), lo=0, hi=127)
+    n = status.size
+    if not 1 <= n <= 1_000_000:
+        raise f.error("arrays.status", "one entry per run, 1 to 1000000 runs", got=f"{n}")
+    finished = (EXTINCT, MAX_CELLS, DURATION)
+    if not np.all(np.isin(status, finished)):
+        raise f.error("arrays.status", f"status codes {list(finished)}",
+                      int(status[~np.isin(status, finished)][0]))
+    out = {"status": status.astype(np.int8)}
+    days = {"lo": 0, "hi": end_day, "nan": True}
+    ranges: dict[str, dict[str, Any]] = {
+        "end_time": {"lo": 0, "hi": end_day},
+        "final_total": {"lo": 0, "hi": MAX_COUNT},
+        "final_escaped": {"lo": 0, "hi": MAX_COUNT},
+        "detection_time": days, "therapy_start_time": days, "relapse_time": days,
+        "dominant_route": {"lo": 0, "hi": ROUTE_MUTATION},
+        "escape_route": {"lo": 0, "hi": ROUTE_MUTATION},
+        "dominant_chromosome": {"lo": 0, "hi": n_chrom},
+        "escape_chromosome": {"lo": 0, "hi": n_chrom},
+        "dominant_aneuploidy": {"lo": 0, "hi": n_chrom * scenario.genome.max_copies},
+    }
+    for name, dtype in _ARRAYS.items():
+        if name == "status":
+            continue
+        kind = "bool" if dtype is bool else "float" if dtype is np.float64 else "int"
+        out[name] = f.array(raw[name], f"arrays.{name}", kind, (n,),
+                            **ranges.get(name, {})).astype(dtype)
+    if np.any(out["final_escaped"] > out["final_total"]):
+        raise f.error("arrays.final_escaped", "at most final_total (escaped <= total)",
+                      int(out["final_escaped"][out["final_escaped"] > out["final_total"]][0]))
+    untreated = np.isnan(out["therapy_start_time"])
+    if np.any(untreated & ~np.isnan(out["relapse_time"])):
+        raise f.error("arrays.relapse_time", "NaN for a run that was never treated",
+                      float(out["relapse_time"][untreated & ~np.isnan(out["relapse_time"])][0]))
+    return out
 
 
 def check_executor(executor: Any) -> Executor | None:
