@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -80,13 +80,30 @@ class Survival:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A log-rank comparison of two relapse-free curves."""
+    """A log-rank comparison of two relapse-free curves.
+
+    When the test cannot be computed (an arm with no treated tumour, or no relapse
+    while both arms had tumours at risk) the statistic is 0, the p-value 1 (no evidence
+    of a difference) and ``note`` says why.
+    """
 
     statistic: float
     pvalue: float
+    note: str = ""
 
     def __str__(self) -> str:
+        if self.note:
+            return f"no log-rank test: {self.note}"
         return f"log-rank statistic {self.statistic:.2f}, p = {self.pvalue:.2g}"
+
+
+class _SurvivalData(NamedTuple):
+    """Censored relapse times of a cohort's treated runs."""
+
+    data: Any
+    censor_times: np.ndarray
+    n_events: int
+    n_treated: int
 
 
 def _summaries(batch: Batch) -> dict[str, np.ndarray]:
@@ -268,9 +285,9 @@ class Cohort(JSONFile):
         event_time = np.where(~np.isnan(relapse), relapse, end)
         follow_up = self.scenario.duration - t0
         censor_time = np.where(status == DURATION, end, follow_up)
-        self._censor_times = censor_time[~event]
-        return CensoredData(uncensored=event_time[event], right=censor_time[~event]), \
-            int(event.sum()), int(treated.sum())
+        return _SurvivalData(
+            CensoredData(uncensored=event_time[event], right=censor_time[~event]),
+            censor_time[~event], int(event.sum()), int(treated.sum()))
 
     def survival(self, confidence: float = 0.95) -> Survival:
         """Kaplan-Meier relapse-free curve from therapy start (``scipy.stats.ecdf``).
@@ -290,11 +307,10 @@ class Cohort(JSONFile):
         """
         from scipy.stats import ecdf
 
-        data, n_events, n = self._survival_data()
+        data, right, n_events, n = self._survival_data()
         if n == 0:
             raise ValueError("no run was treated, so there is no relapse-free curve.")
         if n_events == 0:
-            right = self._censor_times
             end = float(np.max(right)) if right.size else 0.0
             one = np.ones(2)
             return Survival(np.array([0.0, end]), one, one.copy(), one.copy(), n, 0)
@@ -320,11 +336,16 @@ class Cohort(JSONFile):
 
         if not isinstance(other, Cohort):
             raise ValueError(f"compare expects a Cohort. Got {type(other).__name__}.")
-        mine, n_mine, _ = self._survival_data()
-        theirs, n_theirs, _ = other._survival_data()
-        if n_mine + n_theirs == 0:
-            return Comparison(0.0, 1.0)
-        res = logrank(mine, theirs)
+        mine, theirs = self._survival_data(), other._survival_data()
+        if mine.n_treated == 0 or theirs.n_treated == 0:
+            return Comparison(0.0, 1.0, note="an arm has no treated tumour")
+        if mine.n_events + theirs.n_events == 0:
+            return Comparison(0.0, 1.0, note="no relapse in either arm")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = logrank(mine.data, theirs.data)
+        if not np.isfinite(res.statistic):
+            # no event happened while both arms had tumours at risk: the variance is 0
+            return Comparison(0.0, 1.0, note="no relapse while both arms were at risk")
         return Comparison(float(res.statistic), float(res.pvalue))
 
     def relapse_fraction(self, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -546,6 +567,10 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     n_runs = _check_runs(n_runs)
     executor = check_executor(executor)
     resolve_backend(backend)
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int | np.integer) or not 1 <= chunk_size <= 1_000_000):
+        raise ValueError(f"chunk_size must be None or an integer in [1, 1000000]. "
+                         f"Got {chunk_size!r}.")
     ss = seed_sequence(seed)
     # a fresh copy: spawning is stateful, and a sequence passed in twice (a sweep, two
     # arms) must give the same replicates both times (common random numbers)
@@ -651,6 +676,12 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence], n_runs: int = 
     if not isinstance(parameters, Mapping) or not 1 <= len(parameters) <= 2:
         raise ValueError("parameters must map one or two dotted names to values.")
     names = list(parameters)
+    for name in names:
+        values = parameters[name]
+        if isinstance(values, str | bytes | Mapping) or not isinstance(
+                values, Sequence | np.ndarray | range):
+            raise ValueError(f"the values of {name!r} must be a list, e.g. "
+                             f"{{{name!r}: [{values!r}]}}. Got {values!r}.")
     grids = [list(parameters[n]) for n in names]
     if any(len(g) == 0 for g in grids):
         raise ValueError("every swept parameter needs at least one value.")
