@@ -108,7 +108,10 @@ def _value_text(value: Any) -> str:
     """``repr`` of a value for a one-line message: huge integers summarised, long text cut."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) \
             and abs(int(value)) > 10**18:
-        digits = int(abs(int(value)).bit_length() * math.log10(2)) + 1
+        try:
+            digits = len(str(abs(int(value))))
+        except ValueError:  # beyond Python's int-to-text limit: estimate
+            digits = int(abs(int(value)).bit_length() * math.log10(2)) + 1
         return f"an integer of about {digits} digits"
     if isinstance(value, tuple | list) and len(value) <= 10:
         inner = ", ".join(_value_text(v) for v in value)
