@@ -38,6 +38,7 @@ from .loading import MAX_COUNT, Fields
 from .params import Scenario
 from .result import JSONFile, check_scenario, check_seed
 from .rng import seed_provenance, seed_sequence
+from .summaries import cohort_summary
 
 __all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"]
 
@@ -410,16 +411,8 @@ class Cohort(JSONFile):
         return dict(sorted(Counter(labels).items()))
 
     def summary(self) -> str:
-        """One plain sentence describing the cohort's outcome."""
-        n_treated = int(self.treated.sum())
-        if n_treated == 0:
-            return (f"No tumour reached the detection size in {self.n_runs} runs "
-                    f"({int(self.extinct.sum())} died out).")
-        n_rel = int((self.relapsed & self.treated).sum())
-        text = f"Relapse in {n_rel} of {n_treated} treated tumours"
-        if n_rel:
-            text += f"; median {self.median_relapse_time():.0f} days after therapy started"
-        return text + "."
+        """One plain sentence describing the cohort's outcome (see :mod:`cinlab.summaries`)."""
+        return cohort_summary(self)
 
     # ------------------------------------------------------------ serialisation
 

@@ -10,6 +10,7 @@ import textwrap
 from typing import Any
 
 from .. import scenarios
+from ..summaries import describe_run
 from .common import AddCommand, UsageError, int_in, out_path, write_atomic
 
 __all__ = ["COHORT_COLUMNS", "RUN_DESCRIPTION", "add_run", "add_scenarios", "cohort_csv",
@@ -85,34 +86,6 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
         raise UsageError("--set", str(exc)) from exc
 
 
-def _day(t: float) -> str:
-    return f"day {t:.1f}".removesuffix(".0")
-
-
-def _describe_run(run: Any) -> str:
-    parts = []
-    detected, started = run.detection_time, run.therapy_start_time
-    if not math.isnan(detected) and detected == started:
-        parts.append(f"The tumour was detected, and therapy started, on {_day(detected)}.")
-    else:
-        if not math.isnan(detected):
-            parts.append(f"The tumour was detected on {_day(detected)}.")
-        if not math.isnan(started):
-            parts.append(f"Therapy started on {_day(started)}.")
-    if run.relapsed:
-        parts.append(f"It relapsed {run.relapse_time:.0f} days after therapy started.")
-    final = int(run.total[-1])
-    if run.status == "extinct":
-        parts.append(f"Every cell had died by {_day(run.end_time)}.")
-    elif run.status == "max_cells":
-        parts.append(f"The run stopped on {_day(run.end_time)}, when the tumour reached "
-                     f"{final} cells (the stop size).")
-    else:
-        parts.append(f"The run ended on {_day(run.end_time)} with {final} cells, "
-                     f"{int(run.escaped[-1])} of them oncogene-independent.")
-    return " ".join(parts)
-
-
 def run_csv(run: Any) -> str:
     """CSV text of one run: columns times, total, escaped, addicted.
 
@@ -181,7 +154,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   " (TI-K, Mad2 off)")
     if args.runs == 1:
         result = simulate(scenario, seed=args.seed, method=args.method)
-        print(f"{label}: {_describe_run(result)}")
+        print(f"{label}: {describe_run(result, seed=False)}")
     else:
         result = simulate_many(scenario, n_runs=args.runs, seed=args.seed,
                                method=args.method, progress=args.progress)
