@@ -14,7 +14,7 @@ import math
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import product
@@ -153,7 +153,8 @@ class _Progress:
     With ``report`` (a callable) it calls ``report(done, total)`` instead, for a widget.
     """
 
-    def __init__(self, total: int, desc: str, report=None) -> None:
+    def __init__(self, total: int, desc: str,
+                 report: Callable[[int, int], None] | None = None) -> None:
         self.total, self.done = total, 0
         self.report = report
         if report is not None:
@@ -516,7 +517,8 @@ def _check_runs(n_runs: Any) -> int:
 
 def simulate_many(scenario: Scenario, n_runs: int = 100,
                   seed: None | int | np.random.SeedSequence | np.random.Generator = None,
-                  progress: bool = False, executor: Executor | None = None,
+                  progress: bool | Callable[[int, int], None] = False,
+                  executor: Executor | None = None,
                   method: str = "auto", *, chunk_size: int | None = None,
                   switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP,
                   backend: str = "auto") -> Cohort:
