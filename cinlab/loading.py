@@ -35,7 +35,8 @@ def read_json(source: str | os.PathLike[str], what: str) -> dict[str, Any]:
     Parameters
     ----------
     source : str or path-like
-        JSON text, or a path. Text is JSON when it parses as JSON; otherwise a path.
+        JSON text, or a path. Text is JSON when it parses as JSON (or starts like a JSON
+        object or array); otherwise it is a path.
     what : str
         "run" or "cohort", for messages.
 
@@ -52,27 +53,33 @@ def read_json(source: str | os.PathLike[str], what: str) -> dict[str, Any]:
         If the path cannot be read.
     """
     if isinstance(source, os.PathLike):
-        text = _read_capped(Path(source))
+        data = _parse(_read_capped(Path(source)), what)
     elif isinstance(source, str):
-        text = source
-        if len(text) > MAX_FILE_BYTES:
+        if len(source) > MAX_FILE_BYTES:
             raise ValueError(f"not a cinlab {what}: the text is larger than "
                              f"{MAX_FILE_BYTES // 2**20} MB.")
-        if not text.lstrip().startswith(("{", "[")):
-            text = _read_capped(Path(source))
+        try:
+            data = _parse(source, what)
+        except ValueError:
+            if source.lstrip().startswith(("{", "[")):
+                raise  # meant as JSON, and broken
+            data = _parse(_read_capped(Path(source)), what)
     else:
         raise ValueError(f"from_json expects JSON text or a file path. "
                          f"Got {type(source).__name__}.")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from exc
-    except RecursionError:
-        raise ValueError(f"not a cinlab {what}: the JSON nests too deeply.") from None
     if not isinstance(data, dict):
         raise ValueError(f"not a cinlab {what}: the JSON holds {_json_kind(data)}, "
                          f"not an object.")
     return data
+
+
+def _parse(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise ValueError(f"not a cinlab {what}: the JSON nests too deeply.") from None
 
 
 def _read_capped(path: Path) -> str:

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cinlab
 from cinlab import loading
@@ -186,6 +188,15 @@ def test_deeply_nested_json_is_refused_without_recursion_error(cls):
         cls.from_json(inside)
 
 
+def test_text_is_json_when_it_parses_as_json():
+    with pytest.raises(ValueError, match="not a cinlab run: the JSON holds a number"):
+        cinlab.Run.from_json("7")
+    with pytest.raises(ValueError, match="not a cinlab run: the JSON holds null"):
+        cinlab.Run.from_json("null")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        cinlab.Run.from_json("[1, 2")
+
+
 def test_a_json_array_is_refused_clearly(tmp_path):
     with pytest.raises(ValueError, match="not a cinlab run: the JSON holds an array"):
         cinlab.Run.from_json("[1, 2, 3]")
@@ -228,3 +239,56 @@ def test_the_untampered_files_load_identically(run_data, cohort_data):
     assert cinlab.Run.from_json(json.dumps(run_data)).to_dict() == run_data
     assert json.dumps(cinlab.Cohort.from_json(json.dumps(cohort_data)).to_dict()) == \
         json.dumps(cohort_data)
+
+
+# ------------------------------------------------------- random damage (hypothesis)
+
+
+def _leaves(obj, path=()):
+    """Every path to a value inside nested dicts and lists (lists sampled, not all)."""
+    yield path
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(obj, list) and obj:
+        for i in {0, len(obj) // 2, len(obj) - 1}:
+            yield from _leaves(obj[i], (*path, i))
+
+
+DAMAGE = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30), st.just(10**400),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
+    st.text(max_size=8), st.lists(st.integers(-3, 3), max_size=3), st.just({}),
+)
+
+
+def _damaged(data, path, value):
+    data = json.loads(json.dumps(data))
+    obj = data
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+    return data
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_randomly_damaged_files_are_refused_or_load_and_round_trip(run_data, cohort_data,
+                                                                   data):
+    kind = data.draw(st.sampled_from(["run", "cohort"]))
+    original = run_data if kind == "run" else cohort_data
+    cls = cinlab.Run if kind == "run" else cinlab.Cohort
+    # the whole document is not replaced: a lone string is a file name by design
+    path = data.draw(st.sampled_from([p for p in sorted(_leaves(original), key=repr) if p]))
+    text = json.dumps(_damaged(original, path, data.draw(DAMAGE)))
+    try:
+        loaded, message = cls.from_json(text), ""
+    except ValueError as exc:  # refused: one line, and nothing else may escape
+        loaded, message = None, str(exc)
+    if loaded is None:
+        assert message
+        assert "\n" not in message
+        return
+    again = cls.from_json(loaded.to_json())
+    assert again.to_json() == loaded.to_json()
