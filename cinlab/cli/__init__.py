@@ -15,6 +15,10 @@ JupyterLab and Voila listen on 127.0.0.1 only and keep their login token. The le
 stack (JupyterLab, Voila, nbconvert, Bokeh) is imported or started only by the
 subcommands that need it, so ``cinlab run`` works with the core install alone.
 
+The package holds one module per job: ``lessons`` (copying), ``serve`` (lab, app),
+``run`` (run, scenarios, CSV), ``export`` and ``common`` (errors, argument checks,
+atomic writes). Each subcommand is added by one function listed in :data:`SUBCOMMANDS`.
+
 Bad input exits with status 2 and one line naming the argument, what is allowed and
 what was given; a failure that is not the input's fault exits with status 1.
 """

@@ -29,6 +29,9 @@ With --runs N a cohort of N tumours is simulated and summarised. --out writes it
 run, extinct, detected, relapsed, detection_time, relapse_time (days after therapy
 started; empty if it did not happen), final_total, final_escaped, escape_route and
 escape_chromosome.
+
+An existing FILE is never replaced unless --force is given; the file is written whole or
+not at all (an interrupted run leaves the old file as it was).
 """
 
 
