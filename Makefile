@@ -2,7 +2,8 @@
 #   make lab    open the lessons in JupyterLab
 #   make test   run the test suite
 # Both create .venv first. Override the interpreter with e.g. `make test PYTHON=python3.12`
-# and pass pytest options with e.g. `make test PYTEST_ARGS='-m "not slow"'`.
+# and pass pytest options with e.g. `make test PYTEST_ARGS='-k cohort'`.
+# `make test-fast` leaves out the slow statistical runs and the real-browser tests.
 
 PYTHON ?= python3
 PYTEST_ARGS ?=
@@ -15,7 +16,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to start as root (containers, CI) without --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test lint clean
+.PHONY: venv lab test test-fast lint typecheck clean
 
 venv: $(STAMP)
 
@@ -37,8 +38,16 @@ lab: venv
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The quick check while working: no slow statistical runs, no real browser.
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
 lint: venv
 	$(BIN)/python -m ruff check .
+
+# Static type check of the package (mypy, from the test extra).
+typecheck: venv
+	$(BIN)/python -m mypy cinlab
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis

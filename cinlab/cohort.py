@@ -14,11 +14,11 @@ import math
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,9 +34,11 @@ from .engine import (
     resolve_backend,
     simulate,
 )
+from .loading import MAX_COUNT, Fields
 from .params import Scenario
-from .result import JSONFile
+from .result import JSONFile, check_scenario, check_seed
 from .rng import seed_provenance, seed_sequence
+from .summaries import cohort_summary
 
 __all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"]
 
@@ -79,13 +81,30 @@ class Survival:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A log-rank comparison of two relapse-free curves."""
+    """A log-rank comparison of two relapse-free curves.
+
+    When the test cannot be computed (an arm with no treated tumour, or no relapse
+    while both arms had tumours at risk) the statistic is 0, the p-value 1 (no evidence
+    of a difference) and ``note`` says why.
+    """
 
     statistic: float
     pvalue: float
+    note: str = ""
 
     def __str__(self) -> str:
+        if self.note:
+            return f"no log-rank test: {self.note}"
         return f"log-rank statistic {self.statistic:.2f}, p = {self.pvalue:.2g}"
+
+
+class _SurvivalData(NamedTuple):
+    """Censored relapse times of a cohort's treated runs."""
+
+    data: Any
+    censor_times: np.ndarray
+    n_events: int
+    n_treated: int
 
 
 def _summaries(batch: Batch) -> dict[str, np.ndarray]:
@@ -134,7 +153,8 @@ class _Progress:
     With ``report`` (a callable) it calls ``report(done, total)`` instead, for a widget.
     """
 
-    def __init__(self, total: int, desc: str, report=None) -> None:
+    def __init__(self, total: int, desc: str,
+                 report: Callable[[int, int], None] | None = None) -> None:
         self.total, self.done = total, 0
         self.report = report
         if report is not None:
@@ -198,6 +218,8 @@ class Cohort(JSONFile):
     dominant_escaped : ndarray of bool
         Whether the largest clone at the end is oncogene-independent.
     """
+
+    _WHAT = "cohort"
 
     def __init__(self, scenario: Scenario, seed: dict, data: Mapping[str, np.ndarray],
                  method: str = "auto", switch_size: int = SWITCH_SIZE,
@@ -265,9 +287,9 @@ class Cohort(JSONFile):
         event_time = np.where(~np.isnan(relapse), relapse, end)
         follow_up = self.scenario.duration - t0
         censor_time = np.where(status == DURATION, end, follow_up)
-        self._censor_times = censor_time[~event]
-        return CensoredData(uncensored=event_time[event], right=censor_time[~event]), \
-            int(event.sum()), int(treated.sum())
+        return _SurvivalData(
+            CensoredData(uncensored=event_time[event], right=censor_time[~event]),
+            censor_time[~event], int(event.sum()), int(treated.sum()))
 
     def survival(self, confidence: float = 0.95) -> Survival:
         """Kaplan-Meier relapse-free curve from therapy start (``scipy.stats.ecdf``).
@@ -287,11 +309,10 @@ class Cohort(JSONFile):
         """
         from scipy.stats import ecdf
 
-        data, n_events, n = self._survival_data()
+        data, right, n_events, n = self._survival_data()
         if n == 0:
             raise ValueError("no run was treated, so there is no relapse-free curve.")
         if n_events == 0:
-            right = self._censor_times
             end = float(np.max(right)) if right.size else 0.0
             one = np.ones(2)
             return Survival(np.array([0.0, end]), one, one.copy(), one.copy(), n, 0)
@@ -317,11 +338,16 @@ class Cohort(JSONFile):
 
         if not isinstance(other, Cohort):
             raise ValueError(f"compare expects a Cohort. Got {type(other).__name__}.")
-        mine, n_mine, _ = self._survival_data()
-        theirs, n_theirs, _ = other._survival_data()
-        if n_mine + n_theirs == 0:
-            return Comparison(0.0, 1.0)
-        res = logrank(mine, theirs)
+        mine, theirs = self._survival_data(), other._survival_data()
+        if mine.n_treated == 0 or theirs.n_treated == 0:
+            return Comparison(0.0, 1.0, note="an arm has no treated tumour")
+        if mine.n_events + theirs.n_events == 0:
+            return Comparison(0.0, 1.0, note="no relapse in either arm")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = logrank(mine.data, theirs.data)
+        if not np.isfinite(res.statistic):
+            # no event happened while both arms had tumours at risk: the variance is 0
+            return Comparison(0.0, 1.0, note="no relapse while both arms were at risk")
         return Comparison(float(res.statistic), float(res.pvalue))
 
     def relapse_fraction(self, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -386,16 +412,8 @@ class Cohort(JSONFile):
         return dict(sorted(Counter(labels).items()))
 
     def summary(self) -> str:
-        """One plain sentence describing the cohort's outcome."""
-        n_treated = int(self.treated.sum())
-        if n_treated == 0:
-            return (f"No tumour reached the detection size in {self.n_runs} runs "
-                    f"({int(self.extinct.sum())} died out).")
-        n_rel = int((self.relapsed & self.treated).sum())
-        text = f"Relapse in {n_rel} of {n_treated} treated tumours"
-        if n_rel:
-            text += f"; median {self.median_relapse_time():.0f} days after therapy started"
-        return text + "."
+        """One plain sentence describing the cohort's outcome (see :mod:`cinlab.summaries`)."""
+        return cohort_summary(self)
 
     # ------------------------------------------------------------ serialisation
 
@@ -418,32 +436,68 @@ class Cohort(JSONFile):
         """Rebuild a Cohort from :meth:`to_dict` output, validating it."""
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a cinlab cohort: expected format {_FORMAT!r}.")
-        try:
-            scenario = Scenario.from_dict(data["scenario"])
-            arrays = {k: np.asarray(data["arrays"][k], dtype=tp) for k, tp in _ARRAYS.items()}
-            burden = np.asarray(data["burden"], dtype=np.float64)
-            escaped = np.asarray(data["escaped_burden"], dtype=np.float64)
-            seed = {"entropy": int(data["seed"]["entropy"]),
-                    "spawn_key": [int(k) for k in data["seed"]["spawn_key"]]}
-            engine = {"switch_size": int(data["engine"]["switch_size"]),
-                      "tau_step": float(data["engine"]["tau_step"])}
-            method = str(data["method"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"malformed cinlab cohort: {exc}") from exc
+        f = Fields("cohort")
+        scenario = check_scenario(f, data)
+        seed = check_seed(f, data)
+        method = f.choice(f.get(data, "method"), "method", ("exact", "tau", "auto"))
+        engine = f.mapping(f.get(data, "engine"), "engine", {"switch_size", "tau_step"})
+        switch_size = f.integer(engine["switch_size"], "engine.switch_size", 1, 10**12)
+        tau_step = f.number(engine["tau_step"], "engine.tau_step", 0, 10, lo_open=True)
+        arrays = _check_arrays(f, f.mapping(f.get(data, "arrays"), "arrays", set(_ARRAYS)),
+                               scenario)
         n = arrays["status"].size
         n_times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval).size
-        if any(a.shape != (n,) for a in arrays.values()) or burden.shape != (n, n_times) \
-                or escaped.shape != burden.shape:
-            raise ValueError("malformed cinlab cohort: array shapes disagree.")
-        if np.any(arrays["final_total"] < 0) or np.any(
-                arrays["final_escaped"] > arrays["final_total"]):
-            raise ValueError("malformed cinlab cohort: counts must satisfy "
-                             "0 <= escaped <= total.")
-        if method not in ("exact", "tau", "auto"):
-            raise ValueError(f"malformed cinlab cohort: unknown method {method!r}.")
-        arrays["burden"] = burden
-        arrays["escaped_burden"] = escaped
-        return cls(scenario, seed, arrays, method=method, **engine)
+        for name in ("burden", "escaped_burden"):
+            arrays[name] = f.array(f.get(data, name), name, "float", (n, n_times), lo=0,
+                                   hi=MAX_COUNT, nan=True)
+        if np.any(arrays["escaped_burden"] > arrays["burden"]):
+            raise f.error("escaped_burden", "at most burden at every time",
+                          float(arrays["escaped_burden"][
+                              arrays["escaped_burden"] > arrays["burden"]][0]))
+        return cls(scenario, seed, arrays, method=method, switch_size=switch_size,
+                   tau_step=tau_step)
+
+
+def _check_arrays(f: Fields, raw: Mapping[str, Any], scenario: Scenario
+                  ) -> dict[str, np.ndarray]:
+    """The per-replicate arrays of a cohort file: one length, every value in range."""
+    n_chrom = scenario.genome.n_chromosomes
+    end_day = scenario.duration + 1e-6
+    status = f.array(raw["status"], "arrays.status", "int", (None,), lo=0, hi=127)
+    n = status.size
+    if not 1 <= n <= 1_000_000:
+        raise f.error("arrays.status", "one entry per run, 1 to 1000000 runs", got=f"{n}")
+    finished = (EXTINCT, MAX_CELLS, DURATION)
+    if not np.all(np.isin(status, finished)):
+        raise f.error("arrays.status", f"status codes {list(finished)}",
+                      int(status[~np.isin(status, finished)][0]))
+    out = {"status": status.astype(np.int8)}
+    days = {"lo": 0, "hi": end_day, "nan": True}
+    ranges: dict[str, dict[str, Any]] = {
+        "end_time": {"lo": 0, "hi": end_day},
+        "final_total": {"lo": 0, "hi": MAX_COUNT},
+        "final_escaped": {"lo": 0, "hi": MAX_COUNT},
+        "detection_time": days, "therapy_start_time": days, "relapse_time": days,
+        "dominant_route": {"lo": 0, "hi": ROUTE_MUTATION},
+        "escape_route": {"lo": 0, "hi": ROUTE_MUTATION},
+        "dominant_chromosome": {"lo": 0, "hi": n_chrom},
+        "escape_chromosome": {"lo": 0, "hi": n_chrom},
+        "dominant_aneuploidy": {"lo": 0, "hi": n_chrom * scenario.genome.max_copies},
+    }
+    for name, dtype in _ARRAYS.items():
+        if name == "status":
+            continue
+        kind = "bool" if dtype is bool else "float" if dtype is np.float64 else "int"
+        out[name] = f.array(raw[name], f"arrays.{name}", kind, (n,),
+                            **ranges.get(name, {})).astype(dtype)
+    if np.any(out["final_escaped"] > out["final_total"]):
+        raise f.error("arrays.final_escaped", "at most final_total (escaped <= total)",
+                      int(out["final_escaped"][out["final_escaped"] > out["final_total"]][0]))
+    untreated = np.isnan(out["therapy_start_time"])
+    if np.any(untreated & ~np.isnan(out["relapse_time"])):
+        raise f.error("arrays.relapse_time", "NaN for a run that was never treated",
+                      float(out["relapse_time"][untreated & ~np.isnan(out["relapse_time"])][0]))
+    return out
 
 
 def check_executor(executor: Any) -> Executor | None:
@@ -463,7 +517,8 @@ def _check_runs(n_runs: Any) -> int:
 
 def simulate_many(scenario: Scenario, n_runs: int = 100,
                   seed: None | int | np.random.SeedSequence | np.random.Generator = None,
-                  progress: bool = False, executor: Executor | None = None,
+                  progress: bool | Callable[[int, int], None] = False,
+                  executor: Executor | None = None,
                   method: str = "auto", *, chunk_size: int | None = None,
                   switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP,
                   backend: str = "auto") -> Cohort:
@@ -507,6 +562,10 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     n_runs = _check_runs(n_runs)
     executor = check_executor(executor)
     resolve_backend(backend)
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int | np.integer) or not 1 <= chunk_size <= 1_000_000):
+        raise ValueError(f"chunk_size must be None or an integer in [1, 1000000]. "
+                         f"Got {chunk_size!r}.")
     ss = seed_sequence(seed)
     # a fresh copy: spawning is stateful, and a sequence passed in twice (a sweep, two
     # arms) must give the same replicates both times (common random numbers)
@@ -612,6 +671,12 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence], n_runs: int = 
     if not isinstance(parameters, Mapping) or not 1 <= len(parameters) <= 2:
         raise ValueError("parameters must map one or two dotted names to values.")
     names = list(parameters)
+    for name in names:
+        values = parameters[name]
+        if isinstance(values, str | bytes | Mapping) or not isinstance(
+                values, Sequence | np.ndarray | range):
+            raise ValueError(f"the values of {name!r} must be a list, e.g. "
+                             f"{{{name!r}: [{values!r}]}}. Got {values!r}.")
     grids = [list(parameters[n]) for n in names]
     if any(len(g) == 0 for g in grids):
         raise ValueError("every swept parameter needs at least one value.")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +29,12 @@ __all__ = [
     "Genome",
     "Growth",
     "Scenario",
+    "SECTIONS",
     "Therapy",
+    "dotted_spec",
     "field_spec",
     "numeric_fields",
+    "parameter_error",
 ]
 
 CIN_WINDOWS = ("always", "never", "until_therapy")
@@ -99,19 +104,79 @@ def _range_text(meta: Mapping[str, Any]) -> str:
     return f"{kind} in [{_fmt(meta['min'])}, {_fmt(meta['max'])}]{units}"
 
 
-def _fail(obj: Any, name: str, expected: str, value: Any) -> ValueError:
+def _value_text(value: Any) -> str:
+    """``repr`` of a value for a one-line message: huge integers summarised, long text cut."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) \
+            and abs(int(value)) > 10**18:
+        try:
+            digits = len(str(abs(int(value))))
+        except ValueError:  # beyond Python's int-to-text limit: estimate
+            digits = int(abs(int(value)).bit_length() * math.log10(2)) + 1
+        return f"an integer of about {digits} digits"
+    if isinstance(value, tuple | list) and len(value) <= 10:
+        inner = ", ".join(_value_text(v) for v in value)
+        text = f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else \
+            f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def parameter_error(owner: str, name: str, expected: str, value: Any, *,
+                    got: str | None = None) -> ValueError:
+    """The one format of every validation message in cinlab.
+
+    Parameters
+    ----------
+    owner : str
+        What the parameter belongs to: a class (``Growth``) or a function name.
+    name : str
+        The parameter.
+    expected : str
+        The allowed values, e.g. ``"a number in [0, 5] (per day)"``.
+    value : object
+        The value given, shown by its ``repr``...
+    got : str, optional
+        ...or by this text instead (e.g. "an array of shape (3,)").
+
+    Returns
+    -------
+    ValueError
+        "The 'birth_rate' parameter of Growth must be a number in [0, 5] (per day).
+        Got -0.1."
+    """
     return ValueError(
-        f"The '{name}' parameter of {type(obj).__name__} must be {expected}. Got {value!r}."
+        f"The '{name}' parameter of {owner} must be {expected}. "
+        f"Got {got if got is not None else _value_text(value)}."
     )
 
 
-def _check_number(obj: Any, name: str, meta: Mapping[str, Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _fail(obj: Any, name: str, expected: str, value: Any) -> ValueError:
+    return parameter_error(type(obj).__name__, name, expected, value)
+
+
+def real_number(value: Any) -> int | float | None:
+    """``value`` as a Python int or float if it is a real number (bools excluded), else None.
+
+    Python numbers, ``fractions.Fraction`` and numpy integer and floating scalars are
+    accepted; integers stay exact ints, so one too large for a float is compared, not
+    converted (no OverflowError).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None  # numpy.bool_ is not a numbers.Real
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value)
+
+
+def _check_number(obj: Any, name: str, meta: Mapping[str, Any], value: Any) -> int | float:
+    number = real_number(value)
+    # nan fails every comparison; a huge int is compared exactly, never converted
+    if number is None or not meta["min"] <= number <= meta["max"]:
         raise _fail(obj, name, _range_text(meta), value)
-    if meta["integer"] and not float(value).is_integer():
+    if meta["integer"] and not float(number).is_integer():
         raise _fail(obj, name, _range_text(meta), value)
-    if not math.isfinite(value) or not meta["min"] <= value <= meta["max"]:
-        raise _fail(obj, name, _range_text(meta), value)
+    return number
 
 
 def _validate_fields(obj: Any) -> None:
@@ -120,11 +185,11 @@ def _validate_fields(obj: Any) -> None:
         meta = f.metadata
         value = getattr(obj, f.name)
         if meta.get("min") is not None:
-            _check_number(obj, f.name, meta, value)
+            number = _check_number(obj, f.name, meta, value)
             if meta["integer"]:
-                object.__setattr__(obj, f.name, int(value))
+                object.__setattr__(obj, f.name, int(number))
             else:
-                object.__setattr__(obj, f.name, float(value))
+                object.__setattr__(obj, f.name, float(number))
         elif meta.get("choices"):
             if isinstance(value, str) and value in meta["choices"]:
                 continue
@@ -274,10 +339,10 @@ class CIN(_Params):
             return
         if isinstance(w, list):
             w = tuple(w)
+        days = [real_number(x) for x in w] if isinstance(w, tuple) and len(w) == 2 else []
         ok = (
-            isinstance(w, tuple) and len(w) == 2
-            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in w)
-            and all(math.isfinite(x) for x in w) and 0 <= w[0] <= w[1]
+            len(days) == 2 and None not in days
+            and all(0 <= x <= sys.float_info.max for x in days) and days[0] <= days[1]
         )
         if not ok:
             raise _fail(
@@ -286,7 +351,7 @@ class CIN(_Params):
                 "0 <= start_day <= end_day",
                 w,
             )
-        object.__setattr__(self, "window", (float(w[0]), float(w[1])))
+        object.__setattr__(self, "window", (float(days[0]), float(days[1])))
 
 
 @_document
@@ -343,13 +408,14 @@ class Escape(_Params):
         b = self.bypass_chromosomes
         if isinstance(b, list):
             b = tuple(b)
-        ok = isinstance(b, tuple) and all(
-            isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in b
-        ) and len(set(b)) == len(b)
+        chromosomes = [real_number(c) for c in b] if isinstance(b, tuple) else [None]
+        ok = all(isinstance(c, int) and c >= 1 for c in chromosomes) \
+            and len(set(chromosomes)) == len(chromosomes)
         if not ok:
             raise _fail(self, "bypass_chromosomes",
-                        "a tuple of distinct chromosome numbers >= 1", self.bypass_chromosomes)
-        object.__setattr__(self, "bypass_chromosomes", b)
+                        "a tuple of distinct chromosome numbers >= 1",
+                        self.bypass_chromosomes)
+        object.__setattr__(self, "bypass_chromosomes", tuple(chromosomes))
 
 
 @_document
@@ -432,12 +498,11 @@ class Therapy(_Params):
         if isinstance(s, str):
             if s != "detection":
                 raise _fail(self, "start", "'detection' or a day in [0, 3650]", s)
-        elif isinstance(s, bool) or not isinstance(s, int | float) or not (
-            math.isfinite(s) and 0 <= s <= 3650
-        ):
-            raise _fail(self, "start", "'detection' or a day in [0, 3650]", s)
         else:
-            object.__setattr__(self, "start", float(s))
+            day = real_number(s)
+            if day is None or not 0 <= day <= 3650:
+                raise _fail(self, "start", "'detection' or a day in [0, 3650]", s)
+            object.__setattr__(self, "start", float(day))
         if self.schedule == "adaptive" and not self.pause_fraction < self.resume_fraction:
             raise ValueError(
                 "The 'pause_fraction' parameter of Therapy must be below resume_fraction "
@@ -446,7 +511,9 @@ class Therapy(_Params):
             )
 
 
-_SECTIONS = {
+#: The parameter sections of a Scenario: the one map from a dotted name's first part
+#: (``"growth"`` in ``"growth.birth_rate"``) to its class.
+SECTIONS: dict[str, type[_Params]] = {
     "growth": Growth,
     "genome": Genome,
     "cin": CIN,
@@ -492,7 +559,7 @@ class Scenario(_Params):
     )
 
     def _check(self) -> None:
-        for name, cls in _SECTIONS.items():
+        for name, cls in SECTIONS.items():
             value = getattr(self, name)
             if name == "therapy" and value is None:
                 continue
@@ -554,9 +621,9 @@ class Scenario(_Params):
         for key, value in changes.items():
             section, _, name = key.partition(".")
             if name:
-                if section not in _SECTIONS:
+                if section not in SECTIONS:
                     raise ValueError(f"Scenario has no parameter section {section!r} "
-                                     f"(sections: {', '.join(_SECTIONS)}).")
+                                     f"(sections: {', '.join(SECTIONS)}).")
                 nested.setdefault(section, {})[name] = value
             else:
                 if section not in {f.name for f in dataclasses.fields(self)}:
@@ -565,12 +632,12 @@ class Scenario(_Params):
         for section, values in nested.items():
             current = top.get(section, getattr(self, section))
             if current is None:
-                current = _SECTIONS[section]()
+                current = SECTIONS[section]()
             valid = {f.name for f in dataclasses.fields(current)}
             for name in values:
                 if name not in valid:
                     raise ValueError(
-                        f"{_SECTIONS[section].__name__} has no parameter {name!r} "
+                        f"{SECTIONS[section].__name__} has no parameter {name!r} "
                         f"(parameters: {', '.join(sorted(valid))})."
                     )
             top[section] = dataclasses.replace(current, **values)
@@ -604,8 +671,8 @@ class Scenario(_Params):
             raise ValueError(f"Scenario has no field(s) {sorted(unknown)}.")
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
-            if key in _SECTIONS:
-                kwargs[key] = None if value is None else _SECTIONS[key].from_dict(value)
+            if key in SECTIONS:
+                kwargs[key] = None if value is None else SECTIONS[key].from_dict(value)
             else:
                 kwargs[key] = value
         return cls(**kwargs)
@@ -616,3 +683,32 @@ class Scenario(_Params):
         if self.therapy is None or self.therapy.start == "detection":
             return None
         return float(self.therapy.start)
+
+
+def dotted_spec(dotted: str) -> Mapping[str, Any]:
+    """Metadata of a dotted parameter name of a Scenario, e.g. ``"growth.birth_rate"``.
+
+    Parameters
+    ----------
+    dotted : str
+        ``"section.field"`` for a field of a section, or a Scenario field's name.
+
+    Returns
+    -------
+    Mapping
+        As :func:`field_spec`.
+
+    Raises
+    ------
+    ValueError
+        If the section or the field does not exist.
+    """
+    section, _, name = dotted.rpartition(".")
+    cls = SECTIONS.get(section) if section else Scenario
+    if cls is None:
+        raise ValueError(f"Scenario has no parameter section {section!r} "
+                         f"(sections: {', '.join(SECTIONS)}).")
+    try:
+        return field_spec(cls, name)
+    except KeyError:
+        raise ValueError(f"Scenario has no parameter {dotted!r}.") from None

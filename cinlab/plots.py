@@ -41,6 +41,11 @@ from bokeh.palettes import Blues256, Colorblind8, RdBu, interp_palette
 from bokeh.plotting import figure
 
 from . import params, theory
+from .summaries import cells_text as _cells_text
+from .summaries import day_text as _day
+from .summaries import describe_cohort, describe_run
+from .summaries import route_words as _route_words
+from .summaries import seed_text as _seed_text
 
 __all__ = [
     "OKABE_ITO",
@@ -203,39 +208,6 @@ def _positive(values: Any) -> np.ndarray:
     return np.where(a > 0, a, np.nan)
 
 
-def _seed_text(seed: Mapping[str, Any] | int | None) -> str:
-    """The seed as a reader would type it again."""
-    if seed is None:
-        return "unknown"
-    if isinstance(seed, Mapping):
-        text = str(seed.get("entropy"))
-        key = list(seed.get("spawn_key", []))
-        return f"{text}, replicate {key[-1]}" if key else text
-    return str(seed)
-
-
-def _cells_text(n: float) -> str:
-    """A cell count in words: '5,300', '10 million', '1.2 billion'."""
-    n = float(n)
-    for value, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if n >= value:
-            return f"{n / value:.3g} {word}"
-    return f"{n:,.0f}"
-
-
-def _fold_text(fold: float) -> str:
-    """A fold change rounded to two significant figures: '1,000-fold', '2.5-fold'."""
-    if fold >= 1e6:
-        return f"{_cells_text(fold)}-fold"
-    rounded = round(fold, 1 - int(math.floor(math.log10(fold))))
-    text = f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.2g}"
-    return f"{text}-fold"
-
-
-def _day(t: float) -> str:
-    return f"{t:.0f}"
-
-
 def _karyotype_text(karyotype: np.ndarray, ploidy: int) -> str:
     """Changes from the euploid karyotype, e.g. '+6×2, −3' (chromosomes from 1)."""
     parts = []
@@ -251,15 +223,6 @@ def _karyotype_phrase(karyotype: np.ndarray, ploidy: int) -> str:
     """'has a normal karyotype' or 'carries +6×2, −3'."""
     text = _karyotype_text(karyotype, ploidy)
     return "has a normal karyotype" if text == "euploid" else f"carries {text}"
-
-
-def _route_words(route: str, bypass: int) -> str:
-    """How a clone escaped, e.g. 'a gain of chromosome 6'."""
-    if route == "karyotype":
-        return f"a gain of chromosome {bypass}" if bypass else "a chromosome gain"
-    if route == "mutation":
-        return "a mutation"
-    return "no escape (addicted)"
 
 
 def sources(fig: LayoutDOM) -> dict[str, ColumnDataSource]:
@@ -1700,20 +1663,10 @@ def _fill_survival(fig: figure, arms: Any, *, names: list[str], large: bool) -> 
 # ------------------------------------------------------------------ sweep views
 
 
-def _field_meta(dotted: str) -> Mapping[str, Any]:
-    section, _, name = dotted.rpartition(".")
-    classes = {"growth": params.Growth, "genome": params.Genome, "cin": params.CIN,
-               "fitness": params.Fitness, "escape": params.Escape,
-               "therapy": params.Therapy, "": params.Scenario}
-    if section not in classes:
-        raise KeyError(dotted)
-    return params.field_spec(classes[section], name)
-
-
 def _axis_label(dotted: str) -> str:
     try:
-        meta = _field_meta(dotted)
-    except KeyError:
+        meta = params.dotted_spec(dotted)
+    except ValueError:
         return dotted
     return f"{meta['label']} ({meta['units']})" if meta["units"] else str(meta["label"])
 
@@ -1860,8 +1813,8 @@ def sweep_figure(table: Any, *, large: bool | None = None, width: int | None = N
 
 def _safe_meta(dotted: str) -> Mapping[str, Any]:
     try:
-        return _field_meta(dotted)
-    except KeyError:
+        return params.dotted_spec(dotted)
+    except ValueError:
         return {}
 
 
@@ -1887,129 +1840,6 @@ _FILLERS = {
 
 
 # -------------------------------------------------------------------- summaries
-
-
-def describe_run(run: Any) -> str:
-    """One or two plain sentences on what happened in a run, ending with its seed.
-
-    Parameters
-    ----------
-    run : Run
-        A simulated tumour.
-
-    Returns
-    -------
-    str
-        E.g. "Detected on day 53 (10 million cells); therapy shrank the tumour
-        1,000-fold by day 80; relapse 96 days after therapy started (escaped by a gain
-        of chromosome 6). Seed 7."
-    """
-    seed = f"Seed {_seed_text(run.seed)}."
-    times = np.asarray(run.times, dtype=np.float64)
-    total = np.asarray(run.total, dtype=np.int64)
-    end = float(times[-1])
-    start = run.therapy_start_time
-    detection = run.detection_time
-    parts: list[str] = []
-    if math.isnan(start):
-        if run.extinct:
-            when = "before it was detected" if math.isnan(detection) else "without therapy"
-            return f"The tumour died out by chance on day {_day(end)}, {when}. {seed}"
-        peak = int(total.max())
-        text = (f"No therapy; the tumour grew to {_cells_text(total[-1])} cells by day "
-                f"{_day(end)}" if total[-1] >= peak else
-                f"No therapy; the tumour peaked at {_cells_text(peak)} cells and had "
-                f"{_cells_text(total[-1])} cells on day {_day(end)}")
-        if not math.isnan(detection):
-            text = f"Detected on day {_day(detection)}. " + text
-        return f"{text}{_stop_text(run)}. {seed}"
-    if not math.isnan(detection):
-        at = _cells_text(run.scenario.therapy.detection_size if run.scenario.therapy else 0)
-        parts.append(f"Detected on day {_day(detection)} ({at} cells)")
-    if math.isnan(detection) or abs(start - detection) > 1e-9:
-        parts.append(f"therapy started on day {_day(start)}")
-    parts.append(_response_text(run, times, total, start))
-    if run.relapsed:
-        escape = _escape_text(run)
-        parts.append(f"relapse {_day(run.relapse_time)} days after therapy started"
-                     + (f" (escaped by {escape})" if escape else ""))
-    elif not run.extinct:
-        parts.append(f"no relapse by day {_day(end)}")
-    text = "; ".join(parts)
-    return f"{text[0].upper()}{text[1:]}{_stop_text(run)}. {seed}"
-
-
-def _response_text(run: Any, times: np.ndarray, total: np.ndarray, start: float) -> str:
-    after = times >= start - 1e-9
-    if run.relapsed:
-        after &= times <= start + run.relapse_time + 1e-9
-    if not after.any():
-        return "therapy had no time to act"
-    i0 = int(np.argmax(after))
-    at_start = max(int(total[i0]), 1)
-    window = np.nonzero(after)[0]
-    low_i = int(window[np.argmin(total[window])])
-    low = int(total[low_i])
-    if low == 0:
-        return f"therapy eradicated the tumour by day {_day(times[low_i])}"
-    if low >= at_start:
-        return "the tumour did not shrink on therapy"
-    return (f"therapy shrank the tumour {_fold_text(at_start / low)} by day "
-            f"{_day(times[low_i])}")
-
-
-def _escape_text(run: Any) -> str:
-    c = run.clones
-    esc = np.asarray(c["escaped"], dtype=bool)
-    if not esc.any():
-        return ""
-    counts = np.where(esc, np.asarray(c["count"]), -1)
-    i = int(np.argmax(counts))
-    route = str(c["route"][i])
-    return _route_words(route, int(c["bypass_chromosome"][i])) if route != "none" else ""
-
-
-def _stop_text(run: Any) -> str:
-    if run.status == "max_cells":
-        return f"; the run stopped at {_cells_text(run.scenario.max_cells)} cells"
-    return ""
-
-
-def describe_cohort(cohort: Any, subject: str = "mice") -> str:
-    """One plain sentence on relapse in a cohort, ending with its seed.
-
-    Parameters
-    ----------
-    cohort : Cohort
-        Replicate runs.
-    subject : str, optional
-        What one run stands for ("mice", "patients", "runs").
-
-    Returns
-    -------
-    str
-        E.g. "Relapse in 41 of 95 treated mice (31–51%, 95% CI); median 96 days after
-        therapy started; 40 eradicated; 5 never reached detection. Seed 7."
-    """
-    n = int(cohort.n_runs)
-    treated = np.asarray(cohort.treated, dtype=bool)
-    n_treated = int(treated.sum())
-    seed = f"Seed {_seed_text(cohort.seed)}."
-    if n_treated == 0:
-        return (f"No tumour reached the detection size in {n} {subject} "
-                f"({int(np.sum(cohort.extinct))} died out). {seed}")
-    relapsed = int(np.sum(np.asarray(cohort.relapsed, dtype=bool) & treated))
-    _fraction, low, high = cohort.relapse_fraction()
-    text = (f"Relapse in {relapsed} of {n_treated} treated {subject} "
-            f"({100 * low:.0f}\u2013{100 * high:.0f}%, 95% CI)")
-    if relapsed:
-        text += f"; median {cohort.median_relapse_time():.0f} days after therapy started"
-    eradicated = int(np.sum(np.asarray(cohort.extinct, dtype=bool) & treated))
-    if eradicated:
-        text += f"; {eradicated} eradicated"
-    if n_treated < n:
-        text += f"; {n - n_treated} never reached detection"
-    return f"{text}. {seed}"
 
 
 def describe_arms(arms: Mapping[str, Any], subject: str = "mice") -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .loading import MAX_COUNT, Fields, read_json
 from .params import Scenario
 
 __all__ = ["Run"]
@@ -31,6 +34,8 @@ class JSONFile:
     """JSON files for results: ``to_json``/``from_json`` over ``to_dict``/``from_dict``."""
 
     __slots__ = ()
+    #: What the file holds, for messages ("run" or "cohort").
+    _WHAT = "result"
 
     def to_json(self, path: str | None = None) -> str:
         """Serialise to JSON text (and write it to ``path`` if given)."""
@@ -41,17 +46,13 @@ class JSONFile:
         return text
 
     @classmethod
-    def from_json(cls, text_or_path: str) -> Any:
-        """Load from JSON text or a file path; validated by ``from_dict``, never unpickled."""
-        text = text_or_path
-        if not text_or_path.lstrip().startswith("{"):
-            with open(text_or_path, encoding="utf-8") as fh:
-                text = fh.read()
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc}") from exc
-        return cls.from_dict(data)
+    def from_json(cls, text_or_path: str | os.PathLike[str]) -> Any:
+        """Load from JSON text or a file path; validated by ``from_dict``, never unpickled.
+
+        Text that starts like JSON (``{`` or ``[``) is parsed as JSON, anything else is a
+        path. Files over :data:`cinlab.loading.MAX_FILE_BYTES` are refused unread.
+        """
+        return cls.from_dict(read_json(text_or_path, cls._WHAT))
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +100,8 @@ class Run(JSONFile):
     events: list = field(default_factory=list)
     clones: dict = field(default_factory=dict)
     lineages: dict = field(default_factory=dict)
+
+    _WHAT = "run"
 
     # ------------------------------------------------------------ derived values
 
@@ -248,79 +251,139 @@ class Run(JSONFile):
         """
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a cinlab run: expected format {_FORMAT!r}.")
-        try:
-            scenario = Scenario.from_dict(data["scenario"])
-            times = np.asarray(data["times"], dtype=np.float64)
-            total = _whole(data["total"], "total")
-            escaped = _whole(data["escaped"], "escaped")
-            _whole(data["clones"]["count"], "clone counts")
-            n_chrom = scenario.genome.n_chromosomes
-            clones = _decode_table(data["clones"], _CLONE_TYPES, n_chrom)
-            lineages = _decode_table(data["lineages"], _LINEAGE_TYPES, n_chrom)
-            events = [{"time": float(e["time"]), "kind": str(e["kind"])}
-                      for e in data["events"]]
-            seed = {"entropy": int(data["seed"]["entropy"]),
-                    "spawn_key": [int(k) for k in data["seed"]["spawn_key"]]}
-            status, method, version = (str(data["status"]), str(data["method"]),
-                                       str(data["version"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"malformed cinlab run: {exc}") from exc
-        if not np.all(np.isfinite(times)):
-            raise ValueError("malformed cinlab run: times must be finite.")
-        if not (times.ndim == 1 and times.shape == total.shape == escaped.shape):
-            raise ValueError("malformed cinlab run: times, total and escaped differ in length.")
-        if np.any(total < 0) or np.any(escaped < 0) or np.any(escaped > total):
-            raise ValueError("malformed cinlab run: counts must satisfy 0 <= escaped <= total.")
-        if np.any(np.diff(times) <= 0):
-            raise ValueError("malformed cinlab run: times must increase.")
-        counts = clones["count"]
-        if np.any(counts <= 0):
-            raise ValueError("malformed cinlab run: every clone in the table must have cells.")
-        if times.size and (counts.sum() != total[-1]
-                           or counts[clones["escaped"]].sum() != escaped[-1]):
-            raise ValueError("malformed cinlab run: the clone table does not add up to the "
-                             "final totals.")
-        if status not in ("extinct", "max_cells", "duration", "running"):
-            raise ValueError(f"malformed cinlab run: unknown status {status!r}.")
-        if method not in ("exact", "tau", "auto"):
-            raise ValueError(f"malformed cinlab run: unknown method {method!r}.")
-        return cls(scenario=scenario, seed=seed, method=method, version=version,
-                   status=status, times=times, total=total, escaped=escaped, events=events,
-                   clones=clones, lineages=lineages)
+        return cls(**_check_run(data))
 
     def equals(self, other: Run) -> bool:
         """True when both runs hold identical data (arrays compared exactly)."""
         return isinstance(other, Run) and _canon(self.to_dict()) == _canon(other.to_dict())
 
 
-_CLONE_TYPES = {"id": np.int64, "parent": np.int64, "count": np.int64,
-                "karyotype": np.int64, "escaped": bool, "route": object,
-                "bypass_chromosome": np.int64, "aneuploidy": np.int64}
-_LINEAGE_TYPES = {"id": np.int64, "parent": np.int64, "born": np.float64,
-                  "karyotype": np.int64, "escaped": bool, "route": object,
-                  "bypass_chromosome": np.int64, "history": np.int64}
+#: Seed entropy as stored: seed_provenance keeps SeedSequence entropy (128 bits from the
+#: operating system, or the user's non-negative int); more than 256 bits is not a seed.
+_MAX_ENTROPY = 2**256
+_STATUSES = ("extinct", "max_cells", "duration")
+_EVENT_KINDS = ("detection", "therapy_start", "therapy_on", "therapy_off", "relapse",
+                *_STATUSES)
+_ROUTES = ("none", "karyotype", "mutation")
+_METHODS = ("exact", "tau", "auto")
+_TABLE_FIELDS = {"id", "parent", "count", "karyotype", "escaped", "route",
+                 "bypass_chromosome", "aneuploidy"}
+_LINEAGE_FIELDS = _TABLE_FIELDS - {"count", "aneuploidy"} | {"born", "history"}
 
 
-def _whole(values: Any, name: str) -> np.ndarray:
-    """Cell counts as int64, refusing fractions (a float array would be truncated)."""
-    arr = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(arr)) or not np.array_equal(arr, np.floor(arr)):
-        raise ValueError(f"{name} must be whole numbers of cells")
-    return arr.astype(np.int64)
+def check_scenario(f: Fields, data: dict) -> Scenario:
+    """The file's scenario, validated by the parameter classes."""
+    try:
+        return Scenario.from_dict(f.get(data, "scenario"))
+    except ValueError as exc:
+        if str(exc).startswith("The 'scenario' field"):
+            raise
+        raise ValueError(f"The 'scenario' field of a cinlab {f.what} file is invalid: "
+                         f"{exc}") from None
 
 
-def _decode_table(data: dict, types: dict, n_chrom: int) -> dict:
-    if set(data) != set(types):
-        raise ValueError(f"table fields {sorted(data)} differ from {sorted(types)}")
-    out = {}
-    for k, tp in types.items():
-        arr = np.asarray(data[k], dtype=tp)
-        if k == "karyotype":
-            arr = arr.reshape(-1, n_chrom)
-        if tp is object and not all(isinstance(x, str) for x in arr.ravel()):
-            raise ValueError(f"field {k!r} must hold strings")
-        out[k] = arr
-    return out
+def check_seed(f: Fields, data: dict) -> dict:
+    """``{"entropy": int >= 0, "spawn_key": [int >= 0, ...]}``."""
+    seed = f.mapping(f.get(data, "seed"), "seed", {"entropy", "spawn_key"})
+    entropy = f.integer(seed["entropy"], "seed.entropy", 0, _MAX_ENTROPY)
+    keys = f.array(seed["spawn_key"], "seed.spawn_key", "int", (None,), lo=0, hi=2**32 - 1)
+    if keys.size > 32:
+        raise f.error("seed.spawn_key", "at most 32 integers", got=f"{keys.size}")
+    return {"entropy": entropy, "spawn_key": [int(k) for k in keys]}
+
+
+def _check_run(data: dict) -> dict:
+    """Every field of a run file checked for type, range, shape and consistency."""
+    f = Fields("run")
+    scenario = check_scenario(f, data)
+    genome = scenario.genome
+    n_chrom, most = genome.n_chromosomes, genome.max_copies
+    end_day = scenario.duration + 1e-6
+    times = f.array(f.get(data, "times"), "times", "float", (None,), lo=0, hi=end_day)
+    n = times.size
+    if n == 0:
+        raise f.error("times", "a non-empty array", got="an empty array")
+    if np.any(np.diff(times) <= 0):
+        raise f.error("times", "increasing", got="a time that does not increase")
+    total = f.array(f.get(data, "total"), "total", "int", (n,), lo=0, hi=MAX_COUNT)
+    escaped = f.array(f.get(data, "escaped"), "escaped", "int", (n,), lo=0, hi=MAX_COUNT)
+    if np.any(escaped > total):
+        raise f.error("escaped", "at most total at every time",
+                      int(escaped[escaped > total][0]))
+    events = f.get(data, "events")
+    if not isinstance(events, list) or len(events) > 100_000:
+        raise f.error("events", "a list of events", got=f"{type(events).__name__}")
+    checked_events = []
+    for i, event in enumerate(events):
+        e = f.mapping(event, f"events[{i}]", {"time", "kind"})
+        checked_events.append({
+            "time": f.number(e["time"], f"events[{i}].time", 0, end_day),
+            "kind": f.choice(e["kind"], f"events[{i}].kind", _EVENT_KINDS),
+        })
+    _check_event_order(f, checked_events)
+    clones, raw = _check_table(f, data, "clones", _TABLE_FIELDS, n_chrom, most)
+    count = f.array(raw["count"], "clones.count", "int", (len(clones["id"]),),
+                    lo=1, hi=MAX_COUNT)
+    aneuploidy = f.array(raw["aneuploidy"], "clones.aneuploidy", "int", count.shape,
+                         lo=0, hi=n_chrom * most)
+    if count.sum() != total[-1]:
+        raise f.error("clones.count", f"cells adding up to the final total ({total[-1]})",
+                      int(count.sum()))
+    if count[clones["escaped"]].sum() != escaped[-1]:
+        raise f.error("clones.escaped", f"marking the final escaped cells ({escaped[-1]})",
+                      int(count[clones["escaped"]].sum()))
+    clones.update(count=count, aneuploidy=aneuploidy)
+    lineages, raw = _check_table(f, data, "lineages", _LINEAGE_FIELDS, n_chrom, most)
+    n_lin = len(lineages["id"])
+    ids = set(lineages["id"].tolist())
+    for parent in lineages["parent"].tolist():
+        if parent != -1 and parent not in ids:
+            raise f.error("lineages.parent", "-1 or a lineage id", parent)
+    lineages["born"] = f.array(raw["born"], "lineages.born", "float", (n_lin,), lo=0,
+                               hi=end_day)
+    history = f.array(raw["history"], "lineages.history", "int", (n, n_lin), lo=0,
+                      hi=MAX_COUNT)
+    if n_lin and np.any(history.sum(axis=1) > total):
+        over = int(np.argmax(history.sum(axis=1) > total))
+        raise f.error("lineages.history", f"at most total cells at every time "
+                      f"({total[over]} at day {times[over]:g})", int(history[over].sum()))
+    lineages["history"] = history
+    return {
+        "scenario": scenario,
+        "seed": check_seed(f, data),
+        "method": f.choice(f.get(data, "method"), "method", _METHODS),
+        "version": _check_version(f, data),
+        "status": f.choice(f.get(data, "status"), "status", _STATUSES),
+        "times": times, "total": total, "escaped": escaped, "events": checked_events,
+        "clones": clones, "lineages": lineages,
+    }
+
+
+def _check_table(f: Fields, data: dict, name: str, fields: set[str], n_chrom: int,
+                 most: int) -> tuple[dict, Mapping[str, Any]]:
+    """The columns shared by the clone and lineage tables, and the raw table."""
+    table = f.mapping(f.get(data, name), name, fields)
+    ids = f.array(table["id"], f"{name}.id", "int", (None,), lo=0, hi=2**62)
+    m = ids.size
+    if np.unique(ids).size != m:
+        raise f.error(f"{name}.id", "distinct ids", got="a repeated id")
+    return {
+        "id": ids,
+        "parent": f.array(table["parent"], f"{name}.parent", "int", (m,), lo=-1, hi=2**62),
+        "karyotype": f.array(table["karyotype"], f"{name}.karyotype", "int", (m, n_chrom),
+                             lo=0, hi=most),
+        "escaped": f.array(table["escaped"], f"{name}.escaped", "bool", (m,)),
+        "route": f.array(table["route"], f"{name}.route", "str", (m,), choices=_ROUTES),
+        "bypass_chromosome": f.array(table["bypass_chromosome"], f"{name}.bypass_chromosome",
+                                     "int", (m,), lo=0, hi=n_chrom),
+    }, table
+
+
+def _check_version(f: Fields, data: dict) -> str:
+    version = f.get(data, "version")
+    if not isinstance(version, str) or not 0 < len(version) <= 64:
+        raise f.error("version", "a version string", version)
+    return version
 
 
 def _canon(d: Any) -> str:
@@ -410,3 +473,17 @@ def _lineages(batch: Any, parent: np.ndarray, snaps: list, n_times: int,
         "bypass_chromosome": chrom,
         "history": history,
     }
+
+
+def _check_event_order(f: Fields, events: list[dict]) -> None:
+    """Events in time order; detection, therapy start and relapse once each, relapse last."""
+    times = [e["time"] for e in events]
+    if times != sorted(times):
+        raise f.error("events", "in time order", got="an event earlier than the one before")
+    kinds = [e["kind"] for e in events]
+    for kind in ("detection", "therapy_start", "relapse"):
+        if kinds.count(kind) > 1:
+            raise f.error("events", f"at most one {kind!r} event", got=f"{kinds.count(kind)}")
+    if "relapse" in kinds and "therapy_start" not in kinds[:kinds.index("relapse")]:
+        raise f.error("events", "a 'relapse' after a 'therapy_start' (relapse times count "
+                      "from therapy start)", got="a relapse without therapy before it")

@@ -45,8 +45,12 @@ References
 from __future__ import annotations
 
 import math
+import sys
+from typing import Any
 
 import numpy as np
+
+from .params import parameter_error
 
 __all__ = [
     "aneuploidy_score",
@@ -84,6 +88,26 @@ def _fmt(x: float) -> str:
     return repr(x)
 
 
+def _plain(x: Any) -> Any:
+    """A numpy number as the Python number a message shows (integers without ``.0``)."""
+    x = float(x)
+    return int(x) if math.isfinite(x) and x.is_integer() and abs(x) < 1e15 else x
+
+
+def _fail(name: str, expected: str, value: Any, got: str | None = None) -> ValueError:
+    """A validation error in the package's one format, owned by the public function.
+
+    The owner is the nearest caller in this module whose name is public, so shared
+    private checks (``_checked``, ``_growing_rates``) report the function the user called.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_globals.get("__name__") != __name__
+                                 or frame.f_code.co_name.startswith("_")):
+        frame = frame.f_back
+    owner = frame.f_code.co_name if frame is not None else "cinlab.theory"
+    return parameter_error(owner, name, expected, value, got=got)
+
+
 def _checked(
     name: str,
     value,
@@ -98,8 +122,9 @@ def _checked(
 ) -> np.ndarray:
     """Return ``value`` as a float array after checking every element lies in the range.
 
-    The message names the parameter, the allowed range and the first offending value:
-    ``"birth_rate must be >= 0 (per day). Got -0.1."``
+    The message names the parameter, its function, the allowed range and the first
+    offending value: ``"The 'birth_rate' parameter of mean_size must be >= 0 (per day).
+    Got -0.1."``
     """
     if lo is not None and hi is not None:
         rng = f"in {'(' if lo_open else '['}{_fmt(lo)}, {_fmt(hi)}{')' if hi_open else ']'}"
@@ -114,13 +139,13 @@ def _checked(
     else:
         kind = "a single number " if scalar else ""
     unit_text = f" ({units})" if units else ""
-    expected = f"{name} must be {kind}{rng}{unit_text}"
+    expected = f"{kind}{rng}{unit_text}"
     if isinstance(value, str) or np.asarray(value).dtype == bool:
-        raise ValueError(f"{expected}. Got {value!r}.")
+        raise _fail(name, expected, value)
     try:
         arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{expected}. Got {value!r}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise _fail(name, expected, value) from None
     ok = np.isfinite(arr)
     if lo is not None:
         ok &= (arr > lo) if lo_open else (arr >= lo)
@@ -129,10 +154,10 @@ def _checked(
     if integer:
         ok &= np.where(np.isfinite(arr), arr == np.round(arr), False)
     if scalar and arr.ndim:
-        raise ValueError(f"{expected}. Got an array of shape {arr.shape}.")
+        raise _fail(name, expected, value, got=f"an array of shape {arr.shape}")
     if not np.all(ok):
         bad = arr[~ok].flat[0] if arr.ndim else arr
-        raise ValueError(f"{expected}. Got {_fmt(bad)}.")
+        raise _fail(name, expected, _plain(bad))
     return arr
 
 
@@ -140,10 +165,8 @@ def _karyotype(name: str, value) -> np.ndarray:
     """Return a karyotype (copy numbers, last axis = chromosomes) as an int array."""
     arr = _checked(name, value, lo=0, integer=True, units="copies per chromosome")
     if arr.ndim == 0:
-        raise ValueError(
-            f"{name} must be an array of copy numbers with one entry per chromosome "
-            f"(last axis). Got the scalar {_fmt(arr)}."
-        )
+        raise _fail(name, "an array of copy numbers with one entry per chromosome "
+                    "(last axis)", _plain(arr))
     return arr.astype(np.int64)
 
 
@@ -333,10 +356,8 @@ def _gw_checked(p_birth, p_death, n0, steps):
     pd = _checked("p_death", p_death, lo=0, hi=1, units="per cell per step")
     total = pb + pd
     if np.any(total > 1):
-        raise ValueError(
-            "p_birth + p_death must be <= 1 (per cell per step). "
-            f"Got {_fmt(total[total > 1].flat[0])}."
-        )
+        raise _fail("p_birth + p_death", "<= 1 (per cell per step)",
+                    _plain(total[total > 1].flat[0]))
     n = _checked("n0", n0, lo=0, units="cells")
     k = _checked("steps", steps, lo=0, integer=True, units="steps")
     return pb, pd, n, k
@@ -557,10 +578,8 @@ def _require_not_smaller(big, small, big_name, small_name):
     if np.any(big < small):
         b_arr, s_arr = np.broadcast_arrays(big, small)
         i = np.flatnonzero(b_arr < s_arr)[0]
-        raise ValueError(
-            f"{big_name} must be >= {small_name} (cells). Got {big_name}="
-            f"{_fmt(b_arr.flat[i])}, {small_name}={_fmt(s_arr.flat[i])}."
-        )
+        raise _fail(big_name, f">= {small_name} ({_fmt(s_arr.flat[i])} cells)",
+                    _plain(b_arr.flat[i]))
 
 
 def goldie_coldman_no_resistance(mutation_prob, final_size, initial_size=1, exact=True):
@@ -666,11 +685,8 @@ def _growing_rates(birth_rate, death_rate, birth_name="birth_rate", death_name="
     if np.any(b <= d):
         b_arr, d_arr = np.broadcast_arrays(b, d)
         i = np.flatnonzero(b_arr <= d_arr)[0]
-        raise ValueError(
-            f"{birth_name} must be > {death_name} (per day): the tumour must grow before "
-            f"treatment. Got {birth_name}={_fmt(b_arr.flat[i])}, "
-            f"{death_name}={_fmt(d_arr.flat[i])}."
-        )
+        raise _fail(birth_name, f"> {death_name} ({_fmt(d_arr.flat[i])} per day), so that "
+                    "the tumour grows before treatment", _plain(b_arr.flat[i]))
     return b, d
 
 
@@ -686,11 +702,9 @@ def _therapy_rates(birth_rate, death_rate, death_rate_treated, birth_rate_treate
     if np.any(d_t <= b_t):
         bt_arr, dt_arr = np.broadcast_arrays(b_t, d_t)
         i = np.flatnonzero(dt_arr <= bt_arr)[0]
-        raise ValueError(
-            "death_rate_treated must be > birth_rate_treated (per day): sensitive cells "
-            f"must decline under treatment. Got death_rate_treated={_fmt(dt_arr.flat[i])}, "
-            f"birth_rate_treated={_fmt(bt_arr.flat[i])}."
-        )
+        raise _fail("death_rate_treated", f"> birth_rate_treated ({_fmt(bt_arr.flat[i])} "
+                    "per day), so that sensitive cells decline under treatment",
+                    _plain(dt_arr.flat[i]))
     return 1.0 - d / b, 1.0 - d_t / b_t
 
 
@@ -1092,8 +1106,6 @@ def daughters_conserve(parent, daughter_a, daughter_b):
     a = _karyotype("daughter_a", daughter_a)
     b = _karyotype("daughter_b", daughter_b)
     if not p.shape[-1] == a.shape[-1] == b.shape[-1]:
-        raise ValueError(
-            "parent, daughter_a and daughter_b must have the same number of chromosomes "
-            f"(last axis). Got {p.shape[-1]}, {a.shape[-1]} and {b.shape[-1]}."
-        )
+        raise _fail("daughter_a, daughter_b", f"karyotypes with the parent's number of "
+                    f"chromosomes ({p.shape[-1]}, last axis)", (a.shape[-1], b.shape[-1]))
     return _out(np.all(a + b == 2 * p, axis=-1))

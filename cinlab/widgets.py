@@ -67,9 +67,6 @@ _LARGE_CSS = """<style>
 .cinlab-large .widget-html-content, .cinlab-large .widget-label { font-size: 18px; }
 </style>"""
 
-_SECTIONS = {"growth": params.Growth, "genome": params.Genome, "cin": params.CIN,
-             "fitness": params.Fitness, "escape": params.Escape, "therapy": params.Therapy}
-
 DEFAULT_RUN_CONTROLS = ("growth.birth_rate", "growth.death_rate", "therapy.detection_size",
                         "therapy.death_rate", "escape.mutation_rate")
 DEFAULT_COHORT_CONTROLS = ("therapy.detection_size", "cin.missegregation_rate",
@@ -106,24 +103,11 @@ def _large(large: bool | None) -> bool:
 # ---------------------------------------------------------------------- controls
 
 
-def _meta(name: str) -> Mapping[str, Any]:
-    """Field metadata of a dotted parameter name, e.g. ``"growth.birth_rate"``."""
-    section, _, field = name.rpartition(".")
-    cls = _SECTIONS.get(section) if section else Scenario
-    if cls is None:
-        raise ValueError(f"Scenario has no parameter section {section!r} "
-                         f"(sections: {', '.join(_SECTIONS)}).")
-    try:
-        return params.field_spec(cls, field)
-    except KeyError:
-        raise ValueError(f"Scenario has no parameter {name!r}.") from None
-
-
 def _value(scenario: Scenario, name: str) -> Any:
     """Current value of a dotted name; a section that is None gives its default."""
     section, _, field = name.rpartition(".")
     if section and getattr(scenario, section) is None:
-        return getattr(_SECTIONS[section](), field)
+        return getattr(params.SECTIONS[section](), field)
     return scenario.get(name)
 
 
@@ -169,7 +153,7 @@ def make_control(scenario: Scenario, name: str, *, large: bool = False) -> widge
     mutation rate) the slider's lowest value is the field's step, and a starting value
     of 0 is kept until the slider is moved.
     """
-    meta = _meta(name)
+    meta = params.dotted_spec(name)
     value = _value(scenario, name)
     units = f" ({meta['units']})" if meta["units"] else ""
     common = {

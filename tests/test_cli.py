@@ -14,7 +14,9 @@ import pytest
 
 import cinlab
 from cinlab import cli
+from cinlab.cli import lessons as cli_lessons
 from cinlab.cli import main
+from cinlab.cli import serve as cli_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 # A small tumour: detected at 1000 cells, so one run takes a fraction of a second.
@@ -234,7 +236,7 @@ def shipped(tmp_path, monkeypatch):
         (src / name).write_text(text)
     (src / ".ipynb_checkpoints" / "00_welcome-checkpoint.ipynb").write_text("{}")
     (src / "make_instructor.py").write_text("print('tooling')\n")
-    monkeypatch.setattr(cli, "lessons_source", lambda: src)
+    monkeypatch.setattr(cli_lessons, "lessons_source", lambda: src)
     return src, sorted(files)
 
 
@@ -342,7 +344,7 @@ def test_lab_command_is_local_and_keeps_the_token(tmp_path):
 
 def test_lab_copies_the_lessons_then_starts_jupyterlab(shipped, tmp_path, monkeypatch, capsys):
     launched = []
-    monkeypatch.setattr(cli, "_exec", lambda cmd: launched.append(cmd) or 0)
+    monkeypatch.setattr(cli_serve, "_exec", lambda cmd: launched.append(cmd) or 0)
     dest = tmp_path / "class"
     assert cli_run("lab", dest, "--no-browser", "--port", 8899) == 0
     assert (dest / "00_welcome.ipynb").exists()
@@ -375,8 +377,8 @@ def test_app_command_is_local_and_turns_the_token_on(tmp_path):
 
 def test_app_serves_the_numbered_lesson_with_a_token(shipped, tmp_path, monkeypatch, capsys):
     served = []
-    monkeypatch.setattr(cli, "_require", lambda module, what: None)
-    monkeypatch.setattr(cli, "_serve_app", lambda cmd, env, port, url, open_browser:
+    monkeypatch.setattr(cli_serve, "require", lambda module, what: None)
+    monkeypatch.setattr(cli_serve, "_serve_app", lambda cmd, env, port, url, open_browser:
                         served.append((cmd, env, port, url, open_browser)) or 0)
     dest = tmp_path / "class"
     assert cli_run("app", "1", dest, "--no-browser") == 0
@@ -525,3 +527,92 @@ def test_export_of_an_unknown_lesson_is_bad_input(shipped, capsys):
     line = one_line_error(capsys)
     assert "argument LESSON" in line
     assert "00_welcome" in line
+
+
+# ------------------------------------------------------------------------- file safety
+
+
+def test_run_out_refuses_to_overwrite_without_force(tmp_path, capsys):
+    out = tmp_path / "run.csv"
+    out.write_text("my notes\n", encoding="utf-8")
+    assert cli_run("run", "withdrawal", "--seed", 3, *SMALL, "--out", out) == 2
+    message = one_line_error(capsys)
+    assert "already exists; add --force" in message
+    assert str(out) in message
+    assert out.read_text(encoding="utf-8") == "my notes\n"
+    assert cli_run("run", "withdrawal", "--seed", 3, *SMALL, "--out", out, "--force") == 0
+    assert out.read_text(encoding="utf-8").startswith("times,total,escaped,addicted")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv"]
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_partial_file(tmp_path):
+    from cinlab.cli.common import replace_atomic, write_atomic
+
+    out = tmp_path / "cohort.csv"
+    out.write_text("old results\n", encoding="utf-8")
+
+    def interrupted(tmp):
+        tmp.write_text("half of the new", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replace_atomic(out, interrupted)
+    assert out.read_text(encoding="utf-8") == "old results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["cohort.csv"]
+    write_atomic(out, "new results\n")
+    assert out.read_text(encoding="utf-8") == "new results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["cohort.csv"]
+
+
+def test_an_over_long_file_name_is_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / ("x" * 300 + ".json")
+    assert cli_run("run", "withdrawal", *SMALL, "--out", out) == 2
+    assert "argument --out: cannot be used" in one_line_error(capsys)
+
+
+def test_set_with_a_400_digit_integer_is_a_range_error(capsys):
+    assert cli_run("run", "withdrawal", "--set", "growth.birth_rate=" + "9" * 400) == 2
+    message = one_line_error(capsys)
+    assert "The 'birth_rate' parameter of Growth must be a number in [0, 5]" in message
+    assert "an integer of about 400 digits" in message
+
+
+def test_lessons_refuse_to_write_through_a_dangling_link_out_of_the_folder(
+        shipped, tmp_path, capsys):
+    dest = tmp_path / "class"
+    dest.mkdir()
+    outside = tmp_path / "elsewhere" / "planted.ipynb"
+    outside.parent.mkdir()
+    (dest / "00_welcome.ipynb").symlink_to(outside)  # dangling: the target does not exist
+    assert cli_run("lessons", dest) == 2
+    message = one_line_error(capsys)
+    assert "00_welcome.ipynb" in message
+    assert "outside the folder" in message
+    assert not outside.exists()
+
+
+def test_lab_with_a_port_in_use_fails_clearly_instead_of_moving(shipped, tmp_path,
+                                                                 monkeypatch, capsys):
+    import socket
+
+    launched = []
+    monkeypatch.setattr(cli_serve, "_exec", lambda cmd: launched.append(cmd) or 0)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli_run("lab", tmp_path / "class", "--no-browser", "--port", port) == 2
+    assert f"{port} is in use" in one_line_error(capsys)
+    assert launched == []
+    assert "--ServerApp.port_retries=0" in cli.lab_command(tmp_path, port=port)
+    assert not any("port_retries" in a for a in cli.lab_command(tmp_path))
+
+
+def test_each_subcommand_is_registered_by_one_function():
+    names = [add.__name__ for add in cli.SUBCOMMANDS]
+    assert names == ["add_lessons", "add_lab", "add_app", "add_run", "add_scenarios",
+                     "add_export"]
+    parser = cli.build_parser()
+    for command in ("lessons", "lab", "app", "run", "scenarios", "export"):
+        assert parser.parse_args([command, "04"][: 2 if command in ("app", "export",
+                                                                    "run") else 1]).func

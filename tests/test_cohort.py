@@ -442,3 +442,61 @@ def test_survival_falling_to_zero_has_a_defined_band():
     assert np.all(surv.lower <= surv.probability)
     assert np.all(surv.probability <= surv.upper)
     assert np.all(np.diff(surv.upper) <= 0)
+
+
+# ------------------------------------------------------ unchecked arguments and edge cases
+
+
+@pytest.mark.parametrize("chunk_size", [0, -3, 2.5, "4", True, 10**7])
+def test_chunk_size_is_checked(chunk_size):
+    with pytest.raises(ValueError, match=r"chunk_size must be None or an integer in \[1, "):
+        cinlab.simulate_many(small_treated(), n_runs=2, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize("values", [0.1, "0.1", None, {"a": 1}])
+def test_sweep_with_a_single_value_instead_of_a_list_says_so(values):
+    with pytest.raises(ValueError, match=r"the values of 'escape.birth_rate' must be a list"):
+        cinlab.sweep(small_treated(), {"escape.birth_rate": values}, n_runs=2)
+
+
+def test_sweep_accepts_numpy_grids():
+    table = cinlab.sweep(small_treated(), {"genome.max_copies": np.arange(4, 6)}, n_runs=2,
+                         seed=1)
+    assert list(table["genome.max_copies"]) == [4, 5]
+
+
+def _arms_without_overlap():
+    """Arm A relapses; arm B's tumours are all censored at therapy start."""
+    relapsing = cinlab.simulate_many(small_treated(), n_runs=6, seed=3)
+    assert relapsing.relapsed.sum() > 0
+    data = relapsing.to_dict()
+    quiet = json.loads(json.dumps(data))
+    arrays = quiet["arrays"]
+    for k in range(len(arrays["status"])):
+        if np.isnan(arrays["therapy_start_time"][k]):
+            continue
+        arrays["status"][k] = 3  # follow-up ended at therapy start: censored at once
+        arrays["relapse_time"][k] = float("nan")
+        arrays["end_time"][k] = arrays["therapy_start_time"][k]
+        arrays["final_total"][k] = arrays["final_escaped"][k] = 0
+    return relapsing, cinlab.Cohort.from_dict(quiet)
+
+
+def test_log_rank_without_events_at_risk_gives_a_clear_result_and_no_warning():
+    relapsing, quiet = _arms_without_overlap()
+    result = relapsing.compare(quiet)  # warnings are errors in this suite
+    assert (result.statistic, result.pvalue) == (0.0, 1.0)
+    assert str(result) == "no log-rank test: no relapse while both arms were at risk"
+    untreated = cinlab.simulate_many(small_treated(therapy=None), n_runs=2, seed=1)
+    assert str(relapsing.compare(untreated)) == \
+        "no log-rank test: an arm has no treated tumour"
+    assert str(quiet.compare(quiet)) == "no log-rank test: no relapse in either arm"
+    assert relapsing.compare(relapsing).note == ""
+
+
+def test_survival_statistics_leave_the_cohort_unchanged():
+    relapsing, quiet = _arms_without_overlap()
+    before = set(vars(quiet))
+    quiet.survival()
+    quiet.compare(relapsing)
+    assert set(vars(quiet)) == before

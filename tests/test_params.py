@@ -6,6 +6,7 @@ import json
 import math
 import re
 
+import numpy as np
 import pytest
 
 import cinlab
@@ -99,6 +100,70 @@ def test_range_ends_are_accepted_and_stored_with_the_right_type(cls, field):
         stored = getattr(obj, field.name)
         assert stored == value
         assert type(stored) is (int if meta["integer"] else float)
+
+
+@pytest.mark.parametrize(("cls", "field"), NUMERIC, ids=NUMERIC_IDS)
+def test_numpy_scalars_in_range_are_accepted_as_python_numbers(cls, field):
+    meta = field.metadata
+    kinds = [np.int64, np.float32, np.float64]
+    if not meta["integer"] and not float(field.default).is_integer():
+        kinds = [np.float32, np.float64]
+    for kind in kinds:
+        obj = cls(**{field.name: kind(field.default)})
+        stored = getattr(obj, field.name)
+        assert type(stored) is (int if meta["integer"] else float)
+        assert stored == pytest.approx(field.default, rel=1e-6)
+    via_dict = cls.from_dict({field.name: kinds[0](field.default)})
+    assert getattr(via_dict, field.name) == pytest.approx(field.default, rel=1e-6)
+
+
+@pytest.mark.parametrize(("cls", "field"), NUMERIC, ids=NUMERIC_IDS)
+def test_numpy_bools_and_out_of_range_numpy_scalars_are_rejected(cls, field):
+    meta = field.metadata
+    for value in (np.bool_(True), np.float64(meta["max"]) * 2 + 1, np.float32("nan")):
+        with pytest.raises(ValueError, match=f"'{field.name}' parameter of {cls.__name__}"):
+            cls(**{field.name: value})
+
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize(("cls", "field"), NUMERIC, ids=NUMERIC_IDS)
+def test_an_integer_too_large_for_a_float_gets_the_range_error(cls, field):
+    for make in (lambda v: cls(**{field.name: v}),
+                 lambda v: cls.from_dict({field.name: v})):
+        for value in (HUGE, -HUGE):
+            with pytest.raises(ValueError, match="digits") as info:
+                make(value)
+            message = str(info.value)
+            assert "\n" not in message
+            assert f"'{field.name}' parameter of {cls.__name__}" in message
+            assert _range_in(message, field.metadata)
+            assert "an integer of about 401 digits" in message
+
+
+def _range_in(message, meta):
+    ranges = re.findall(r"\[([^\],\[]+), ([^\]\[]+)\]", message)
+    return bool(ranges) and float(ranges[0][0]) == pytest.approx(meta["min"]) and \
+        float(ranges[0][1]) == pytest.approx(meta["max"])
+
+
+def test_replace_accepts_numpy_sweep_values_and_rejects_huge_integers():
+    base = cinlab.scenarios.get("sotillo2010", mad2=True)
+    for rate in np.arange(0.0, 0.05, 0.01):
+        assert base.replace(**{"cin.missegregation_rate": rate}).cin.missegregation_rate \
+            == pytest.approx(float(rate))
+    for size in np.arange(1, 4, dtype=np.int64):
+        assert base.replace(initial_cells=size).initial_cells == int(size)
+    assert base.replace(**{"therapy.start": np.float32(30.0)}).therapy.start == 30.0
+    assert base.replace(**{"cin.window": (np.int64(1), np.float32(5))}).cin.window == (1.0, 5.0)
+    assert base.replace(**{"escape.bypass_chromosomes": (np.int64(4),)}).escape \
+        .bypass_chromosomes == (4,)
+    for name in ("growth.birth_rate", "initial_cells", "therapy.start", "cin.window"):
+        value = (0, HUGE) if name == "cin.window" else HUGE
+        with pytest.raises(ValueError, match=f"'{name.rpartition('.')[2]}' parameter") as info:
+            base.replace(**{name: value})
+        assert "an integer of about 401 digits" in str(info.value)
 
 
 @pytest.mark.parametrize(("cls", "field"), [(c, f) for c, f in NUMERIC

@@ -9,7 +9,7 @@ from bokeh.models import ColorBar, HoverTool, LinearColorMapper, LogScale
 from bokeh.plotting import figure
 
 import cinlab
-from cinlab import plots, scenarios
+from cinlab import plots, scenarios, summaries
 
 # Small scenarios: each simulation takes well under a second.
 WITHDRAWAL = scenarios.get("withdrawal")
@@ -537,4 +537,4 @@ def test_describe_lineages(cin_run, eradicated_run):
     (3.2e7, "32 million-fold"),
 ])
 def test_fold_text(fold, text):
-    assert plots._fold_text(fold) == text
+    assert summaries.fold_text(fold) == text

@@ -549,57 +549,92 @@ def test_daughters_conserve_on_sampled_divisions():
     [
         (
             lambda: theory.extinction_probability(-0.1, 0.1),
-            r"birth_rate must be >= 0 \(per day\)\. Got -0\.1\.",
+            r"The 'birth_rate' parameter of extinction_probability must be "
+            r">= 0 \(per day\)\. Got -0\.1\.",
         ),
         (
             lambda: theory.extinction_probability(1, 1, 1.5),
-            r"n0 must be an integer >= 0 .* Got 1\.5\.",
+            r"The 'n0' parameter of extinction_probability must be an integer >= 0 .* Got 1\.5\.",
         ),
-        (lambda: theory.extinction_probability(1, 1, 1, -2), r"t must be >= 0 \(days\)\. Got -2\."),
-        (lambda: theory.mean_size(1, [0.1, np.nan], 1, 1), r"death_rate must be >= 0 .* Got nan\."),
-        (lambda: theory.variance_size(1, 1, 1, "soon"), r"t must be >= 0 \(days\)\. Got 'soon'\."),
-        (lambda: theory.galton_watson_variance(0.7, 0.4, 1, 2), r"p_birth \+ p_death must be <= 1"),
-        (lambda: theory.galton_watson_mean(0.1, 0.1, 1, 2.5), r"steps must be an integer >= 0"),
-        (lambda: theory.luria_delbruck_pmf(-1, 3), r"m must be a single number >= 0 .* Got -1\."),
-        (lambda: theory.luria_delbruck_pmf(1, [3, 4]), r"kmax must be a single integer"),
+        (
+            lambda: theory.extinction_probability(1, 1, 1, -2),
+            r"The 't' parameter of extinction_probability must be >= 0 \(days\)\. Got -2\.",
+        ),
+        (
+            lambda: theory.mean_size(1, [0.1, np.nan], 1, 1),
+            r"The 'death_rate' parameter of mean_size must be >= 0 .* Got nan\.",
+        ),
+        (
+            lambda: theory.variance_size(1, 1, 1, "soon"),
+            r"The 't' parameter of variance_size must be >= 0 \(days\)\. Got 'soon'\.",
+        ),
+        (
+            lambda: theory.galton_watson_variance(0.7, 0.4, 1, 2),
+            r"'p_birth \+ p_death' parameter of galton_watson_variance must be <= 1",
+        ),
+        (
+            lambda: theory.galton_watson_mean(0.1, 0.1, 1, 2.5),
+            r"The 'steps' parameter of galton_watson_mean must be an integer >= 0",
+        ),
+        (
+            lambda: theory.luria_delbruck_pmf(-1, 3),
+            r"The 'm' parameter of luria_delbruck_pmf must be a single number >= 0 .* Got -1\.",
+        ),
+        (
+            lambda: theory.luria_delbruck_pmf(1, [3, 4]),
+            r"The 'kmax' parameter of luria_delbruck_pmf must be a single integer",
+        ),
         (
             lambda: theory.goldie_coldman_no_resistance(1.5, 10),
-            r"mutation_prob must be in \[0, 1\]",
+            r"The 'mutation_prob' parameter of goldie_coldman_no_resistance must be in \[0, 1\]",
         ),
         (
             lambda: theory.goldie_coldman_no_resistance(0.1, 5, 10),
-            r"final_size must be >= initial_size",
+            r"The 'final_size' parameter of goldie_coldman_no_resistance must be >= initial_size",
         ),
         (
             lambda: theory.prob_no_resistance_at_size(1e6, 1e-6, 0.1, 0.2),
-            r"birth_rate must be > death_rate",
+            r"The 'birth_rate' parameter of prob_no_resistance_at_size must be > death_rate",
         ),
         (
             lambda: theory.eradication_probability(1e9, 1e-9, 50, 50, 1, 0.14, 0.13, 0.1),
-            r"death_rate_treated must be > birth_rate_treated",
+            r"The 'death_rate_treated' parameter of eradication_probability must be "
+            r"> birth_rate_treated",
         ),
         (
             lambda: theory.eradication_probability(0, 1e-9, 50, 50, 1, 0.14, 0.13, 0.17),
-            r"size must be > 0 \(cells\)\. Got 0\.",
+            r"The 'size' parameter of eradication_probability must be > 0 \(cells\)\. Got 0\.",
         ),
         (
             lambda: theory.eradication_probability_single(1e9, 1e-9, -3, 0.14, 0.13, 0.17),
-            r"n_resistance must be an integer >= 0",
+            r"The 'n_resistance' parameter of eradication_probability_single must be "
+            r"an integer >= 0",
         ),
         (
             lambda: theory.missegregation_transition(2, 1.2),
-            r"beta must be in \[0, 1\] .* Got 1\.2\.",
+            r"The 'beta' parameter of missegregation_transition must be in \[0, 1\] .* Got 1\.2\.",
         ),
         (
             lambda: theory.prob_no_karyotype_change([2, -1], 0.1),
-            r"karyotype must be an integer >= 0 .* Got -1\.",
+            r"The 'karyotype' parameter of prob_no_karyotype_change must be "
+            r"an integer >= 0 .* Got -1\.",
         ),
-        (lambda: theory.prob_no_missegregation(2, 0.1), r"karyotype must be an array"),
-        (lambda: theory.aneuploidy_score([2, 2], 0), r"ploidy must be an integer >= 1"),
-        (lambda: theory.karyotype_fitness([2, 2], 2, -0.5), r"cost must be in \[0, 1\]"),
+        (
+            lambda: theory.prob_no_missegregation(2, 0.1),
+            r"The 'karyotype' parameter of prob_no_missegregation must be an array",
+        ),
+        (
+            lambda: theory.aneuploidy_score([2, 2], 0),
+            r"The 'ploidy' parameter of aneuploidy_score must be an integer >= 1",
+        ),
+        (
+            lambda: theory.karyotype_fitness([2, 2], 2, -0.5),
+            r"The 'cost' parameter of karyotype_fitness must be in \[0, 1\]",
+        ),
         (
             lambda: theory.daughters_conserve([2, 2], [2, 2, 2], [2, 2]),
-            r"same number of chromosomes",
+            r"'daughter_a, daughter_b' parameter of daughters_conserve must be "
+            r"karyotypes with the parent's number of chromosomes \(2, last axis\)\. Got \(3, 2\)\.",
         ),
     ],
 )
