@@ -121,14 +121,15 @@ def test_every_preset_is_identical_on_both_backends(name):
 
 def test_cin_run_with_therapy_and_competition_is_identical():
     sc = scenarios.get("sotillo2010", mad2=True).replace(**{
-        "cin.window": "always", "growth.carrying_capacity": 2e5, "max_cells": 1e6,
+        "cin.window": "always", "growth.carrying_capacity": 3e4, "max_cells": 4e4,
+        "therapy.detection_size": 1e4, "relapse_size": 1e4, "duration": 200.0,
         "therapy.kill_aneuploid": 0.05})
     _same_runs(cinlab.simulate(sc, seed=11, backend="numba"),
                cinlab.simulate(sc, seed=11, backend="numpy"))
     _same_cohorts(cinlab.simulate_many(sc, 8, seed=12, backend="numba"),
                   cinlab.simulate_many(sc, 8, seed=12, backend="numpy"))
     exact = {"method": "exact", "seed": 13}
-    small = sc.replace(max_cells=3000, **{"therapy.detection_size": 1000})
+    small = sc.replace(max_cells=3000, relapse_size=1000, **{"therapy.detection_size": 1000})
     _same_runs(cinlab.simulate(small, backend="numba", **exact),
                cinlab.simulate(small, backend="numpy", **exact))
 
