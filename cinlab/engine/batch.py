@@ -145,6 +145,8 @@ class Batch:
         }
         # per total copy number: P(a division missegregates), P(exactly one copy | any);
         # index 0 without CIN (baseline rate), 1 with
+        #: largest aneuploidy score a viable karyotype can have
+        self.amax = self.n_chrom * max(self.max_copies - self.ploidy, self.ploidy - 1)
         copies = np.arange(self.n_chrom * self.max_copies + 1)
         self.p_any = tuple(self.samplers[f].p_any(copies) for f in (False, True))
         self.p_single = tuple(self.samplers[f].p_single(copies) for f in (False, True))
@@ -748,7 +750,28 @@ class Batch:
 
     # ---------------------------------------------------------------------- tau
 
+    def _step_length(self, rows: np.ndarray, max_rate: np.ndarray,
+                     growth: np.ndarray) -> np.ndarray:
+        """A tau step's length per replicate (days).
+
+        At most ``tau_step``, up to the next record time and fixed-time boundary, with
+        (b + d) dt <= 0.5 for every clone, and landing on size thresholds.
+        """
+        t = self.t[rows]
+        nxt_rec = self.rec_times[np.minimum(self.rec_idx[rows], self.rec_times.size - 1)]
+        nxt_rec = np.where(self.rec_idx[rows] < self.rec_times.size, nxt_rec, np.inf)
+        dt = np.minimum(self.tau_step, np.minimum(self.boundary[rows], nxt_rec) - t)
+        with np.errstate(over="ignore"):
+            dt = np.minimum(dt, np.where(max_rate > 0,
+                                         0.5 / np.where(max_rate > 0, max_rate, 1), np.inf))
+        dt = np.maximum(dt, 0.0)
+        self._land_on_thresholds(rows, growth, dt)
+        return dt
+
     def _tau_step(self, rows: np.ndarray) -> None:
+        if self.backend == "numba":
+            self._tau_step_numba(rows)
+            return
         self._record(rows, self.t[rows], inclusive=True)
         width = int(self.used[rows].max())
         cnt2 = self.count[rows, :width]
@@ -758,20 +781,13 @@ class Batch:
         esc = self.esc[lr, lc]
         aneu = self.aneu[lr, lc]
         b, d = self._rates(lr, esc, aneu)
-        # step: at most tau_step, to the next record time and boundary, (b + d) dt <= 0.5
         # (li is sorted: nonzero walks the table row by row)
         first = np.flatnonzero(np.concatenate(([True], li[1:] != li[:-1])))
         max_rate = np.zeros(rows.size)
         max_rate[li[first]] = np.maximum.reduceat(b + d, first)
+        growth = np.bincount(li, weights=n * (b - d), minlength=rows.size)
         t = self.t[rows]
-        nxt_rec = self.rec_times[np.minimum(self.rec_idx[rows], self.rec_times.size - 1)]
-        nxt_rec = np.where(self.rec_idx[rows] < self.rec_times.size, nxt_rec, np.inf)
-        dt = np.minimum(self.tau_step, np.minimum(self.boundary[rows], nxt_rec) - t)
-        with np.errstate(over="ignore"):
-            dt = np.minimum(dt, np.where(max_rate > 0,
-                                         0.5 / np.where(max_rate > 0, max_rate, 1), np.inf))
-        dt = np.maximum(dt, 0.0)
-        self._land_on_thresholds(rows, li, n, b - d, dt)
+        dt = self._step_length(rows, max_rate, growth)
         dts = dt[li]
         lam = b - d
         small = np.abs(lam * dts) < 1e-8
@@ -796,35 +812,82 @@ class Batch:
         mutants, mis, single = draw[:, 1], draw[:, 2], draw[:, 3]
         self.t[rows] = t + dt
         used_before = self.used[rows].copy()
-        if self.backend == "numba":
-            ev = np.nonzero((mis > 0) | (mutants > 0))[0]
-            if ev.size:
-                self._place_numba(*self._daughters_numba(rows, li[ev], lr[ev], lc[ev],
-                                                         rank[ev], lane_base[ev], cin[ev],
-                                                         mutants[ev], mis[ev], single[ev]))
-                self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
-        else:
-            parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
-            if mis.any():
-                ev = np.nonzero(mis > 0)[0]
-                self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], lane_base[ev],
-                                      cin[ev], mis[ev], single[ev], parts)
-            if mutants.any():
-                has = np.nonzero(mutants > 0)[0]
-                parts[0].append(lr[has])
-                parts[1].append(self.kary[lr[has], lc[has]].astype(np.int16))
-                parts[2].append(np.ones(has.size, dtype=bool))
-                parts[3].append(self.cid[lr[has], lc[has]])
-                parts[4].append(mutants[has])
-                parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
-            if parts[0]:
-                prow = np.concatenate(parts[0])
-                # canonical order: by replicate, then by part, then by position
-                order = np.argsort(prow, kind="stable")
-                self._place(*(np.concatenate(part)[order] for part in parts))
-                self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
+        parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
+        if mis.any():
+            ev = np.nonzero(mis > 0)[0]
+            self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], lane_base[ev],
+                                  cin[ev], mis[ev], single[ev], parts)
+        if mutants.any():
+            has = np.nonzero(mutants > 0)[0]
+            parts[0].append(lr[has])
+            parts[1].append(self.kary[lr[has], lc[has]].astype(np.int16))
+            parts[2].append(np.ones(has.size, dtype=bool))
+            parts[3].append(self.cid[lr[has], lc[has]])
+            parts[4].append(mutants[has])
+            parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
+        if parts[0]:
+            prow = np.concatenate(parts[0])
+            # canonical order: by replicate, then by part, then by position
+            order = np.argsort(prow, kind="stable")
+            self._place(*(np.concatenate(part)[order] for part in parts))
+            self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
         self.n_tau[rows] += 1
         n_live = self._step_totals(rows, li, lr, lc, esc, used_before)
+        self._record(rows, self.t[rows], inclusive=True)
+        self._compact(rows, n_live)
+        self._status(rows)
+
+    def _rate_tables(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Division and death rates by (replicate, escaped, aneuploidy score).
+
+        The same numbers as :meth:`_rates` gives clone by clone (same operations in the
+        same order), tabulated for the compiled tau step.
+        """
+        r = self.rates
+        a = np.arange(self.amax + 1)
+        on = self.th_on[rows][:, None, None]
+        esc = np.array([False, True])[None, :, None]
+        b = np.where(esc, r["eb"], np.where(on, r["tb"], r["gb"])) * self.fit_table[a]
+        d = np.where(esc, r["ed"], np.where(on, r["td"], r["gd"])) * np.ones(a.size)
+        if r["kill"] > 0:
+            d = d + np.where(self.kill_on[rows][:, None, None], r["kill"] * a, 0.0)
+        if self.capacity < math.inf:
+            room = np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
+            b = b * room[:, None, None]
+        shape = (rows.size, 2, a.size)
+        return np.broadcast_to(b, shape).copy(), np.broadcast_to(d, shape).copy()
+
+    def _tau_step_numba(self, rows: np.ndarray) -> None:
+        """The compiled tau step: the same draws, daughters and clones as ``_tau_step``."""
+        self._record(rows, self.t[rows], inclusive=True)
+        b, d = self._rate_tables(rows)
+        max_rate, growth = kernels._tau_scan_numba(rows, self.count, self.esc, self.aneu,
+                                                   self.used, b, d)
+        dt = self._step_length(rows, max_rate, growth)
+        dts = dt[:, None, None]
+        lam = b - d
+        small = np.abs(lam * dts) < 1e-8
+        with np.errstate(invalid="ignore"):
+            g = np.where(small, dts, np.expm1(lam * dts) / np.where(small, 1.0, lam))
+        bg = b * g
+        alpha = d * g / (1.0 + bg)
+        beta = bg / (1.0 + bg)
+        extra = beta * d * g
+        step_base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])
+        ev_i, ev_s, ev_rank, ev_base, ev_z = kernels._tau_clones_numba(
+            rows, self.count, self.esc, self.aneu, self.mut, self.ncop, self.used,
+            self.cin_on, alpha, beta, extra, float(self.mu), np.stack(self.p_any),
+            np.stack(self.p_single), step_base, kernels.LANES_PER_CLONE)
+        self.t[rows] = self.t[rows] + dt
+        if ev_i.size:
+            lr, lc = rows[ev_i], ev_s
+            mutants, mis, single = ev_z[:, 0], ev_z[:, 1], ev_z[:, 2]
+            self._place_numba(*self._daughters_numba(
+                rows, ev_i, lr, lc, ev_rank, ev_base, self.cin_on[lr], mutants, mis, single))
+            self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
+        self.n_tau[rows] += 1
+        n_live = kernels._totals_numba(rows, self.count, self.esc, self.used, self.total,
+                                       self.escaped_total)
         self._record(rows, self.t[rows], inclusive=True)
         self._compact(rows, n_live)
         self._status(rows)
@@ -854,21 +917,21 @@ class Batch:
         self.escaped_total[rows] = escaped.astype(np.int64)
         return n_live.astype(np.int64)
 
-    def _land_on_thresholds(self, rows: np.ndarray, li: np.ndarray, n: np.ndarray,
-                            net: np.ndarray, dt: np.ndarray) -> None:
+    def _land_on_thresholds(self, rows: np.ndarray, growth: np.ndarray,
+                            dt: np.ndarray) -> None:
         """Shorten steps (in place) that would carry a tumour across a size threshold.
 
         The thresholds are every size the schedule reacts to: the detection size (while
         undetected), ``max_cells``, the relapse size (after regression), and the
         adaptive schedule's pause and resume sizes. A step ends when the expected total,
         at the population's mean net growth rate, reaches the nearest threshold in the
-        direction it moves, but is never shorter than ``_LAND_MIN`` tau steps; so the schedule
-        reacts within about one percent of each size instead of up to one whole step
-        later.
+        direction it moves, but is never shorter than ``_LAND_MIN`` tau steps; so the
+        schedule reacts within about one percent of each size instead of up to one whole
+        step later.
         """
         sc, th = self.scenario, self.th
         total = self.total[rows].astype(np.float64)
-        rate = np.bincount(li, weights=n * net, minlength=rows.size) / np.maximum(total, 1.0)
+        rate = growth / np.maximum(total, 1.0)  # growth: sum of n (b - d) over clones
         up = np.full(rows.size, float(sc.max_cells))
         down = np.zeros(rows.size)
         if th is not None:

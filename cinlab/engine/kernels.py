@@ -109,32 +109,34 @@ def _tau_draws_numpy(n, alpha, beta, extra, mu, p_any, p_single, lane_base):
 
 
 @jit
+def _clone_draw(n, alpha, beta, extra, mu, p_any, p_single, base):
+    """One clone's tau-step draws (the loop body of the compiled kernels)."""
+    lost = draws.binomial1(n, alpha, _uniform1(base, np.uint64(LANE_SURVIVORS)))
+    surv = n - lost
+    growth = draws.negbin1(surv, beta, _uniform1(base, np.uint64(LANE_GROWTH)))
+    births = growth + draws.binomial1(n, extra, _uniform1(base, np.uint64(LANE_EXTRA)))
+    count = surv + growth
+    mutants = 0
+    if mu > 0.0 and births > 0:
+        mutants = min(draws.binomial1(births, mu, _uniform1(base, np.uint64(LANE_MUTANTS))),
+                      count)
+    mis = 0
+    trials = min(births - mutants, (count - mutants) // 2)
+    if p_any > 0.0 and trials > 0:
+        mis = draws.binomial1(trials, p_any, _uniform1(base, np.uint64(LANE_MIS)))
+    single = 0
+    if mis > 0:
+        single = draws.binomial1(mis, p_single, _uniform1(base, np.uint64(LANE_SINGLE)))
+    return count - mutants, mutants, mis, single
+
+
+@jit
 def _tau_draws_numba(n, alpha, beta, extra, mu, p_any, p_single, lane_base):
     m = n.size
     z = np.empty((m, 4), dtype=np.int64)
     for i in range(m):
-        base = lane_base[i]
-        lost = draws.binomial1(n[i], alpha[i], _uniform1(base, np.uint64(LANE_SURVIVORS)))
-        surv = n[i] - lost
-        growth = draws.negbin1(surv, beta[i], _uniform1(base, np.uint64(LANE_GROWTH)))
-        births = growth + draws.binomial1(n[i], extra[i],
-                                          _uniform1(base, np.uint64(LANE_EXTRA)))
-        count = surv + growth
-        mutants = 0
-        if mu[i] > 0.0 and births > 0:
-            mutants = min(draws.binomial1(births, mu[i],
-                                          _uniform1(base, np.uint64(LANE_MUTANTS))), count)
-        mis = 0
-        trials = min(births - mutants, (count - mutants) // 2)
-        if p_any[i] > 0.0 and trials > 0:
-            mis = draws.binomial1(trials, p_any[i], _uniform1(base, np.uint64(LANE_MIS)))
-        single = 0
-        if mis > 0:
-            single = draws.binomial1(mis, p_single[i], _uniform1(base, np.uint64(LANE_SINGLE)))
-        z[i, 0] = count - mutants
-        z[i, 1] = mutants
-        z[i, 2] = mis
-        z[i, 3] = single
+        z[i, 0], z[i, 1], z[i, 2], z[i, 3] = _clone_draw(
+            n[i], alpha[i], beta[i], extra[i], mu[i], p_any[i], p_single[i], lane_base[i])
     return z
 
 
@@ -395,6 +397,27 @@ def _match_numba(rows, kary, mut, mult, key, max_copies, ix_key, ix_row, ix_slot
     n_new = 0
     ok = True
     n = kary.shape[1]
+    # index positions of all keys, looked up in sorted order (a merge-like walk through
+    # the index touches memory in order); then the daughters are taken in their order
+    where = np.empty(m, np.int64)
+    order = np.argsort(key)
+    lo = 0
+    for j in range(m):
+        k = key[order[j]]
+        step = 1
+        hi = lo
+        while hi < n_ix and ix_key[hi] < k:  # gallop from the previous position
+            lo = hi + 1
+            hi = hi + step
+            step *= 2
+        hi = min(hi, n_ix)
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if ix_key[mid] < k:
+                lo = mid + 1
+            else:
+                hi = mid
+        where[order[j]] = min(lo, max(n_ix - 1, 0))
     for i in range(m):
         if mult[i] <= 0:
             continue
@@ -417,14 +440,7 @@ def _match_numba(rows, kary, mut, mult, key, max_copies, ix_key, ix_row, ix_slot
         if hit >= 0:
             amount[hit] += mult[i]
             continue
-        lo, hi = 0, n_ix
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if ix_key[mid] < k:
-                lo = mid + 1
-            else:
-                hi = mid
-        pos = min(lo, max(n_ix - 1, 0))
+        pos = where[i]
         found = n_ix > 0 and ix_key[pos] == k
         if found:
             r, s = ix_row[pos], ix_slot[pos]
@@ -554,3 +570,101 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
                     t[r] >= boundary[r] - eps or (width > 64 and width > 2 * n_live):
                 break
     return pend_slot, pend_base
+
+
+# ------------------------------------------------- a whole tau step's clones (compiled)
+
+
+@jit
+def _tau_scan_numba(rows, count, esc, aneu, used, rate_b, rate_d):
+    """Per replicate: the largest b + d of a live clone and the sum of n (b - d)."""
+    m = rows.size
+    max_rate = np.zeros(m)
+    growth = np.zeros(m)
+    for i in range(m):
+        r = rows[i]
+        acc = 0.0
+        top = 0.0
+        for s in range(used[r]):
+            c = count[r, s]
+            if c <= 0:
+                continue
+            e = 1 if esc[r, s] else 0
+            b = rate_b[i, e, aneu[r, s]]
+            d = rate_d[i, e, aneu[r, s]]
+            top = max(top, b + d)
+            acc = acc + c * (b - d)
+        max_rate[i] = top
+        growth[i] = acc
+    return max_rate, growth
+
+
+@jit
+def _tau_clones_numba(rows, count, esc, aneu, mut, ncop, used, cin_on, alpha, beta, extra,
+                      mu, p_any, p_single, step_base, lanes):
+    """Draw every live clone of a tau step and list the clones whose daughters change.
+
+    Clones are visited in table order; a clone's rank among its replicate's live clones
+    picks its random lanes. Writes each clone's count (before missegregating divisions
+    leave it) and returns, for clones with mutants or missegregations: replicate
+    position, slot, rank, lane base, mutants, missegregating and single divisions.
+    """
+    m = rows.size
+    bound = 0
+    for i in range(m):
+        bound += used[rows[i]]
+    ev_i = np.empty(bound, np.int64)
+    ev_s = np.empty(bound, np.int64)
+    ev_rank = np.empty(bound, np.int64)
+    ev_base = np.empty(bound, np.uint64)
+    ev_z = np.empty((bound, 3), np.int64)
+    n_ev = 0
+    for i in range(m):
+        r = rows[i]
+        f = 1 if cin_on[r] else 0
+        k = 0
+        for s in range(used[r]):
+            n = count[r, s]
+            if n <= 0:
+                continue
+            e = 1 if esc[r, s] else 0
+            a = aneu[r, s]
+            base = step_base[i] + np.uint64(k) * np.uint64(lanes)
+            mu_c = 0.0 if (esc[r, s] or mut[r, s]) else mu
+            z0, mutants, mis, single = _clone_draw(
+                n, alpha[i, e, a], beta[i, e, a], extra[i, e, a], mu_c,
+                p_any[f, ncop[r, s]], p_single[f, ncop[r, s]], base)
+            count[r, s] = z0
+            if mutants > 0 or mis > 0:
+                ev_i[n_ev] = i
+                ev_s[n_ev] = s
+                ev_rank[n_ev] = k
+                ev_base[n_ev] = base
+                ev_z[n_ev, 0] = mutants
+                ev_z[n_ev, 1] = mis
+                ev_z[n_ev, 2] = single
+                n_ev += 1
+            k += 1
+    return (ev_i[:n_ev], ev_s[:n_ev], ev_rank[:n_ev], ev_base[:n_ev], ev_z[:n_ev])
+
+
+@jit
+def _totals_numba(rows, count, esc, used, total, escaped):
+    """Totals, escaped totals and live clone counts of the given replicates."""
+    n_live = np.zeros(rows.size, np.int64)
+    for i in range(rows.size):
+        r = rows[i]
+        tot = 0
+        es = 0
+        live = 0
+        for s in range(used[r]):
+            c = count[r, s]
+            if c > 0:
+                tot += c
+                live += 1
+                if esc[r, s]:
+                    es += c
+        total[r] = tot
+        escaped[r] = es
+        n_live[i] = live
+    return n_live
