@@ -51,7 +51,7 @@ _NORMAL_RATE = 0.000375
 _MAD2_RATE = 0.0012
 #: Fitness cost per chromosome change, paid by each aneuploid cell: 1%, below the 6%
 #: measured in cancer cell lines (PMC3722120). Tuned: with 6% TI-KM tumours are detected
-#: about 4 days after TI-K ones, whereas Mad2 cooperated with Kras in the mice (Sotillo et
+#: about 3 days after TI-K ones, whereas Mad2 cooperated with Kras in the mice (Sotillo et
 #: al. 2010, Fig. 1); with 1% onset differs by under a day (docs/model.md, section 7).
 _COST = 0.01
 _DETECTION = 1e5
