@@ -38,7 +38,7 @@ def test_mad2_does_not_delay_tumour_onset():
     Fig. 1). The model cannot make CIN speed onset up (aneuploidy only costs growth), so
     the cost per aneuploid cell is tuned small enough that onset is not delayed beyond a
     day, about 2% of the median. Measured at seed 2010: 50.0 vs 50.6 days; with the
-    measured 6% cost per change the delay is about 3 days (54.5 vs 51.7).
+    measured 6% cost per change the delay is about 3 days (54.0 vs 51.3).
     """
     onset = {}
     for mad2 in (False, True):
