@@ -136,14 +136,14 @@ class Prediction(widgets.VBox):
             raise ValueError("Type your prediction first.")
         if self.kind == "text":
             return text
+        low, high = float(self.low or 0.0), float(self.high or 0.0)  # set for numbers
         try:
             number = float(text.rstrip("%").replace(",", ""))
         except ValueError:
-            raise ValueError(f"Type a number from {self.low:g} to {self.high:g}. "
+            raise ValueError(f"Type a number from {low:g} to {high:g}. "
                              f"Got {text!r}.") from None
-        if not (math.isfinite(number) and self.low <= number <= self.high):
-            raise ValueError(f"Type a number from {self.low:g} to {self.high:g}. "
-                             f"Got {text!r}.")
+        if not (math.isfinite(number) and low <= number <= high):
+            raise ValueError(f"Type a number from {low:g} to {high:g}. Got {text!r}.")
         return number
 
     def _entered(self, _change: dict) -> None:
