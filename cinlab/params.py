@@ -6,7 +6,8 @@ validation and its error messages, the slider ranges of the explorers and the te
 that generate one invalid value per field.
 
 Units: time in days, rates per cell per day, missegregation per chromosome copy per
-division, sizes in cells. Chromosomes are numbered from 1, as biologists number them.
+division (published rates per chromosome per division are twice the per-copy rate of a
+diploid cell), sizes in cells. Chromosomes are numbered from 1, as biologists number them.
 
 Every default names its source or says that it is a teaching simplification; the
 sources are collected in ``docs/model.md``.
@@ -311,19 +312,20 @@ class CIN(_Params):
     """Chromosome missegregation (chromosome instability, e.g. Mad2 overexpression)."""
 
     missegregation_rate: float = _param(
-        0.01, label="Missegregation (CIN)", units="per copy per division", lo=0.0, hi=0.5,
-        step=0.0001, log=True,
+        0.01, label="Missegregation (CIN)", units="per chromosome copy per division",
+        lo=0.0, hi=0.5, step=0.0001, log=True,
         help="Probability that one chromosome copy missegregates at a division inside the "
-        "CIN window",
-        source="teaching simplification: about 3x HeLa's 0.315% per chromosome "
-        "(Shi & King 2005); CIN cancer cells missegregate >100-fold more often than normal "
-        "cells (J Cell Biol 2023)",
+        "CIN window (per chromosome of a diploid cell: twice this)",
+        source="teaching simplification: 2% per chromosome, about 6x HeLa's 0.315% per "
+        "chromosome per division (Shi & King 2005); CIN cancer cells missegregate >100-fold "
+        "more often than normal cells (J Cell Biol 2023)",
     )
     baseline_rate: float = _param(
-        0.00075, label="Missegregation (baseline)", units="per copy per division", lo=0.0,
-        hi=0.5, step=0.00001, log=True,
+        0.000375, label="Missegregation (baseline)", units="per chromosome copy per division",
+        lo=0.0, hi=0.5, step=0.00001, log=True,
         help="Missegregation probability outside the CIN window",
-        source="normal keratinocytes 0.075% per chromosome per division (Shi & King 2005)",
+        source="normal human cells 0.075% per chromosome per division (Shi & King 2005), "
+        "0.0375% per copy of a diploid chromosome",
     )
     window: str | tuple[float, float] = _param(
         "always", label="CIN window", units="",
@@ -479,7 +481,8 @@ class Therapy(_Params):
         hi=5.0, step=0.01,
         help="Extra death rate per unit aneuploidy score from a drug that kills cells with "
         "unstable chromosomes",
-        source="teaching simplification of the hope stated by Sotillo et al. 2010",
+        source="teaching simplification of the hope voiced in the news release on Sotillo et "
+        "al. 2010 (not in the paper)",
     )
     kill_start: float = _param(
         0.0, label="Anti-aneuploidy drug from", units="days after therapy start", lo=0.0,

@@ -11,10 +11,10 @@ mutation rate and the CIN rate are tuned so that escape is about as rare per tum
 experiment suggests: a teaching simplification stated in the lessons.
 
 Other preset numbers, all teaching simplifications: 5 founding cells (nearly every mouse
-develops a tumour, 3% of lesions die out by chance); baseline missegregation 0 (the Mad2
-window is the only source of karyotype change, so the arms differ only by CIN); 360 days
-simulated (about ten months of follow-up after detection); relapse = regrowth to the
-detection size; runs stop at twice that size, right after relapse.
+develops a tumour, 3% of lesions die out by chance); 360 days simulated (about ten months
+of follow-up after detection); relapse = regrowth to the detection size; runs stop at
+twice that size, right after relapse. Missegregation is per chromosome *copy* per
+division throughout: a diploid cell's rate per chromosome is twice that.
 """
 
 from __future__ import annotations
@@ -37,9 +37,23 @@ _WITHDRAWAL = {"birth_rate": 0.0, "death_rate": 0.9}
 #: months after withdrawal. Teaching simplification.
 _ESCAPE = Escape(bypass_chromosomes=(4, 6, 15), bypass_gain=3, mutation_rate=1e-6,
                  birth_rate=0.3, death_rate=0.15)
-#: Mad2-driven CIN: 0.15% per copy per division, about 6% of divisions missegregate a
-#: chromosome (HeLa: 0.315% per chromosome, Shi & King 2005). Teaching simplification.
-_MAD2_RATE = 0.0015
+#: Normal missegregation, outside the Mad2 window (TI-K, and TI-KM after withdrawal):
+#: 0.075% per chromosome per division in normal human cells (Shi & King 2005), i.e.
+#: 0.0375% per copy of a diploid chromosome; 1.5% of the 40-copy mouse cell's divisions.
+#: The ``untreated`` and ``withdrawal`` presets keep 0, so that lessons 01-02 see escape
+#: by mutation only.
+_NORMAL_RATE = 0.000375
+#: Mad2-driven CIN: 0.12% per copy = 0.24% per chromosome per division, 4.7% of divisions;
+#: of the order of HeLa's 0.315% per chromosome (Shi & King 2005). Mad2-overexpressing
+#: cells missegregate often (Sotillo et al. 2007, Fig. 3; Kabeche & Compton 2012) but no
+#: per-chromosome rate is published for them: a teaching choice, tuned with _COST so that
+#: TI-KM relapse is several times TI-K relapse.
+_MAD2_RATE = 0.0012
+#: Fitness cost per chromosome change, paid by each aneuploid cell: 1%, below the 6%
+#: measured in cancer cell lines (PMC3722120). Tuned: with 6% TI-KM tumours are detected
+#: about 3 days after TI-K ones, whereas Mad2 cooperated with Kras in the mice (Sotillo et
+#: al. 2010, Fig. 1); with 1% onset differs by under a day (docs/model.md, section 7).
+_COST = 0.01
 _DETECTION = 1e5
 
 
@@ -48,7 +62,7 @@ def _base(**kw: Any) -> Scenario:
         growth=_GROWTH,
         genome=Genome(n_chromosomes=20, ploidy=2, max_copies=6),
         cin=CIN(missegregation_rate=_MAD2_RATE, baseline_rate=0.0, window="never"),
-        fitness=Fitness(aneuploidy_cost=0.06),
+        fitness=Fitness(aneuploidy_cost=_COST),
         escape=_ESCAPE,
         therapy=Therapy(start="detection", detection_size=_DETECTION, **_WITHDRAWAL),
         initial_cells=5,
@@ -76,19 +90,21 @@ def sotillo2010(mad2: bool = True) -> Scenario:
 
     ``mad2=False`` is TI-K (Kras only); ``mad2=True`` is TI-KM: Mad2 is overexpressed
     (CIN) from the start and switched off together with Kras at detection, when
-    doxycycline is withdrawn.
+    doxycycline is withdrawn. Outside the Mad2 window, and in TI-K throughout, cells
+    missegregate at the normal rate.
     """
     if not isinstance(mad2, bool):
         raise ValueError(f"mad2 must be True or False. Got {mad2!r}.")
     window = "until_therapy" if mad2 else "never"
-    return _base(cin=CIN(missegregation_rate=_MAD2_RATE, baseline_rate=0.0, window=window))
+    return _base(cin=CIN(missegregation_rate=_MAD2_RATE, baseline_rate=_NORMAL_RATE,
+                         window=window))
 
 
 def anti_cin(kill: float = 0.05, start: float = 7.0) -> Scenario:
     """TI-KM, then a drug that kills aneuploid cells, given after the oncogene is off.
 
     The drug adds ``kill`` deaths per day per chromosome change (aneuploidy score) from
-    ``start`` days after withdrawal on: the hope stated at the end of the story.
+    ``start`` days after withdrawal on: the hope voiced when the study was reported.
     """
     sc = sotillo2010(mad2=True)
     return sc.replace(**{"therapy.kill_aneuploid": kill, "therapy.kill_start": start})
@@ -116,6 +132,30 @@ def adaptive(pause_fraction: float = 0.5, resume_fraction: float = 1.0) -> Scena
                          "max_cells": 4 * _DETECTION, "relapse_size": 2 * _DETECTION})
 
 
+#: Competition for room: every division rate is multiplied by (1 - total / 3.3e5), so the
+#: tumour is treated at 30% of its room and sensitive cells alone level off at half of it.
+_ROOM = 3.3e5
+
+
+def crowded(schedule: str = "adaptive") -> Scenario:
+    """Continuous or adaptive dosing where adaptive therapy is expected to help.
+
+    Three conditions hold (Zhang et al. 2017 rely on them): the cells compete for room
+    (every cell divides more slowly as the tumour fills it); every tumour already holds
+    resistant cells when treatment starts, so no cure is within reach; and resistant
+    cells pay a cost, dividing at 0.3 instead of 0.4 per day. No CIN: resistance is by
+    mutation. Progression is growth past 1.2 times the burden at the start of treatment.
+    ``schedule`` is "continuous" or "adaptive".
+    """
+    if schedule not in ("continuous", "adaptive"):
+        raise ValueError(f"schedule must be 'continuous' or 'adaptive'. Got {schedule!r}.")
+    sc = _base(growth=Growth(birth_rate=0.4, death_rate=0.2, carrying_capacity=_ROOM),
+               duration=540.0, max_cells=1.2 * _DETECTION, relapse_size=1.2 * _DETECTION)
+    # A resistance mutation in 1 of 10,000 divisions: 20 or so resistant lineages arise
+    # before detection, so every tumour holds some (a teaching simplification).
+    return sc.replace(**{"escape.mutation_rate": 1e-4, "therapy.schedule": schedule})
+
+
 _PRESETS: dict[str, Callable[..., Scenario]] = {
     "untreated": untreated,
     "withdrawal": withdrawal,
@@ -123,6 +163,7 @@ _PRESETS: dict[str, Callable[..., Scenario]] = {
     "anti_cin": anti_cin,
     "intermittent": intermittent,
     "adaptive": adaptive,
+    "crowded": crowded,
 }
 
 
