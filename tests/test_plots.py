@@ -25,7 +25,7 @@ SMALL_COHORT = WITHDRAWAL.replace(**{
 
 @pytest.fixture(scope="module")
 def relapse_run():
-    run = cinlab.simulate(WITHDRAWAL, seed=2)  # relapses by an escape mutation
+    run = cinlab.simulate(WITHDRAWAL, seed=4)  # relapses by an escape mutation
     assert run.relapsed
     return run
 
@@ -159,7 +159,7 @@ def test_burden_figure(relapse_run):
     fig = plots.burden_figure(relapse_run)
     assert_valid(fig)
     assert isinstance(fig.y_scale, LogScale)
-    assert "seed 2" in fig.title.text
+    assert f"seed {relapse_run.seed['entropy']}" in fig.title.text
     assert set(plots.sources(fig)) == {"burden", "therapy", "cin", "events"}
     labels = [item.label.value for item in fig.legend[0].items]
     assert labels[:3] == ["All cells", "Oncogene-addicted", "Escaped (oncogene-independent)"]
