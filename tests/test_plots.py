@@ -449,7 +449,7 @@ def test_survival_figure_shows_the_log_rank_p_value(cohorts):
     fig = plots.survival_figure(cohorts)
     assert_valid(fig)
     p = cohorts["fast escape"].compare(cohorts["slow escape"]).pvalue
-    assert plots._p_text(p) in fig.title.text
+    assert plots.survival._p_text(p) in fig.title.text
     assert set(plots.sources(fig)) == {"survival:slow escape", "survival:fast escape"}
     lines = [r for r in fig.renderers if type(r.glyph).__name__ == "Step"]
     assert len({str(r.glyph.line_dash) for r in lines}) == 2
