@@ -168,7 +168,7 @@ def _plot_info(fig: LayoutDOM) -> tuple[str, dict[str, Any]]:
     raise ValueError("update_figure() needs a figure made by a cinlab.plots *_figure function.")
 
 
-def prepare_update(fig: LayoutDOM, result: Any) -> Callable[[], None]:
+def prepare_update(fig: LayoutDOM, result: Any, **options: Any) -> Callable[[], None]:
     """Compute what a figure made by a ``*_figure`` builder shows of a new result.
 
     Everything that can fail (reading the result, statistics, text) happens here; the
@@ -182,6 +182,9 @@ def prepare_update(fig: LayoutDOM, result: Any) -> Callable[[], None]:
     result : Run, Cohort, Mapping or sweep table
         What the builder was given: a Run, a Cohort, a mapping of arm names to
         Cohorts, or a sweep table.
+    **options
+        Builder options to change from now on (e.g. a FISH figure's ``seed``); the
+        figure keeps them once the update is applied.
 
     Returns
     -------
@@ -194,8 +197,19 @@ def prepare_update(fig: LayoutDOM, result: Any) -> Callable[[], None]:
         If ``fig`` was not made by cinlab.plots, or the result cannot be shown (e.g. a
         survival curve of a cohort where no run was treated).
     """
-    kind, options = _plot_info(fig)
-    return _FILLERS[kind](fig, result, **options)
+    kind, kept = _plot_info(fig)
+    unknown = set(options) - set(kept)
+    if unknown:
+        raise ValueError(f"a {kind} figure has no option {sorted(unknown)}; "
+                         f"it has {sorted(kept)}.")
+    apply = _FILLERS[kind](fig, result, **{**kept, **options})
+    if not options:
+        return apply
+
+    def apply_and_keep() -> None:
+        fig.tags = [{"cinlab_plot": kind, **kept, **options}]
+        apply()
+    return apply_and_keep
 
 
 def update_figure(fig: LayoutDOM, result: Any) -> None:

@@ -299,7 +299,8 @@ def _fill_burden(fig: figure, run: Any, *, theory: bool, large: bool,
     total = np.asarray(run.total, dtype=np.float64)
     top = float(np.max(total)) if total.size else 1.0
     if fixed_axes:
-        top = max(top, float(run.scenario.max_cells))
+        # the stop size, not this run's peak (a run may overshoot it a little)
+        top = float(run.scenario.max_cells)
         x_end = float(run.scenario.duration)
     y_end = max(top, 10.0) * _HEADROOM
     seed = _seed_text(run.seed)

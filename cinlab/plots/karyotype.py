@@ -212,7 +212,7 @@ def karyotype_figure(run: Any, *, top: int = 30, large: bool | None = None) -> L
 
     sizes = _new_figure("karyotype_sizes", {}, large=large,
                         x_label="Cells in clone (log)", y_label="",
-                        width=220 if not large else 300, height=height,
+                        width=180 if not large else 300, height=height,
                         y_range=y_range, x_axis_type="log")
     sizes.tags = []
     bars = sizes.hbar(y="row", left=0.8, right="count", height=0.75, source=src["clones"],
