@@ -224,11 +224,13 @@ def burden_figure(run: Any, *, theory: bool = False, fixed_axes: bool = False,
         Overlay the deterministic mean ``n0 exp((b - d) t)`` of the addicted population
         before therapy.
     fixed_axes : bool, optional
-        Axes from day 0 to the scenario's ``duration`` and from 1 cell to above its
-        ``max_cells``, whatever the run does, so that runs shown one after another (an
-        explorer's slider or New seed) share their axes and a steeper growth looks
-        steeper. By default the time axis ends where the run ends. The cell axis always
-        reaches down to 1 cell, so a tumour that dies out keeps its axis labels.
+        For runs shown one after another in the same figure (an explorer's slider or
+        New seed): the cell axis goes up to above the scenario's ``max_cells`` whatever
+        the run does, and the time axis only grows (to the longest run shown so far),
+        so that a faster-growing tumour draws a visibly steeper, shorter line instead
+        of one rescaled to run corner to corner. By default the time axis ends where
+        the run ends. The cell axis always reaches down to 1 cell, so a tumour that
+        dies out keeps its axis labels.
     large : bool, optional
         Bigger fonts and lines for projectors (default: see :func:`use_large_text`).
     width, height : int, optional
@@ -244,7 +246,7 @@ def burden_figure(run: Any, *, theory: bool = False, fixed_axes: bool = False,
                       large=large, x_label="Time (days)",
                       y_label="Cells (log scale; 0 not drawn)", width=width, height=height,
                       y_axis_type="log", y_range=Range1d(_ONE_CELL, 10.0),
-                      **({"x_range": Range1d(0.0, 1.0)} if fixed_axes else {}))
+                      **({"x_range": Range1d(0.0, 0.0)} if fixed_axes else {}))
     data = _burden_data(run, theory)
     src = _named_sources(data)
     therapy = fig.vstrip(x0="start", x1="end", source=src["therapy"], fill_color=SKY,
@@ -301,7 +303,7 @@ def _fill_burden(fig: figure, run: Any, *, theory: bool, large: bool,
     if fixed_axes:
         # the stop size, not this run's peak (a run may overshoot it a little)
         top = float(run.scenario.max_cells)
-        x_end = float(run.scenario.duration)
+    run_end = float(run.times[-1]) if len(run.times) else 0.0
     y_end = max(top, 10.0) * _HEADROOM
     seed = _seed_text(run.seed)
     if run.extinct:
@@ -315,7 +317,7 @@ def _fill_burden(fig: figure, run: Any, *, theory: bool, large: bool,
                                  "CIN on (hatched)": len(data["cin"]["start"]) > 0})
         fig.y_range.update(start=_ONE_CELL, end=y_end)
         if fixed_axes:
-            fig.x_range.update(start=0.0, end=x_end)
+            fig.x_range.update(start=0.0, end=max(fig.x_range.end, run_end, 1.0))
         fig.title.text = title
     return apply
 
