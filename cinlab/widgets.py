@@ -83,6 +83,11 @@ _PAGE_CSS = """<style>
   word-break: normal; overflow-wrap: break-word;
 }
 </style>"""
+#: Projector mode: the lesson's own text (Markdown and printed output) at 20 px too.
+_LARGE_PAGE_CSS = """<style>
+.jp-RenderedMarkdown, .jp-RenderedMarkdown p, .jp-RenderedMarkdown li,
+.jp-OutputArea-output pre, .jp-RenderedText pre { font-size: 20px; line-height: 1.45; }
+</style>"""
 #: Figures that get a tab each (instead of one under the other) beyond this many.
 _MAX_STACKED = 2
 #: Tab titles of the figures.
@@ -111,7 +116,8 @@ def setup(large: bool | None = None) -> None:
         Bigger fonts, lines and controls for projectors; explorers and figures made
         afterwards use it unless they are given ``large=`` themselves. By default,
         large if the ``CINLAB_LARGE`` environment variable is 1 (``cinlab app
-        --large`` sets it), else normal.
+        --large`` sets it), else normal. Large text also enlarges the lesson's own
+        text and printed output on the page to 20 px.
     """
     from bokeh.io import output_notebook
     from bokeh.resources import Resources
@@ -119,8 +125,8 @@ def setup(large: bool | None = None) -> None:
 
     output_notebook(resources=Resources(mode="inline", components=["bokeh"]),
                     hide_banner=True)
-    display(HTML(_PAGE_CSS))
     plots.use_large_text(large)
+    display(HTML(_PAGE_CSS + (_LARGE_PAGE_CSS if plots.session_style().large else "")))
 
 
 # ---------------------------------------------------------------------- controls
@@ -811,7 +817,7 @@ def compare_arms(arms: Mapping[str, Scenario], n_runs: int = 100, seed: int | No
 def explore_karyotypes(scenario: Scenario | None = None,
                        controls: Sequence[str] = DEFAULT_KARYOTYPE_CONTROLS,
                        seed: int | None = 7, *, chromosomes: Sequence[int] | None = None,
-                       n_cells: int = 6, top: int = 30,
+                       n_cells: int = 6, top: int = 20,
                        large: bool | None = None) -> KaryotypeExplorer:
     """Explore the karyotypes at the end of one tumour.
 
@@ -832,7 +838,7 @@ def explore_karyotypes(scenario: Scenario | None = None,
     n_cells : int, optional
         Nuclei in the FISH image.
     top : int, optional
-        Clones in the heatmap.
+        Clones in the heatmap (20 keeps the explorer within one laptop screen).
     large : bool, optional
         Bigger text for projectors.
 

@@ -247,6 +247,7 @@ def test_setup_loads_bokehjs_inline(monkeypatch, session):
     assert kwargs["hide_banner"] is True
     # printed lesson output wraps between words
     assert any("word-break: normal" in shown[0].data for shown in session)
+    assert any(cw._LARGE_PAGE_CSS in shown[0].data for shown in session)
     assert plots.session_style() is plots.LARGE
     assert cw.explore_run(SMALL, seed=2).large is True
     # figures made after setup(large=True) are large too
@@ -263,8 +264,10 @@ def test_cinlab_large_in_the_environment_picks_large_text(monkeypatch, session):
     cw.setup()
     assert plots.session_style() is plots.LARGE
     assert fresh_run_explorer().large is True
+    assert cw._LARGE_PAGE_CSS in session[-1][0].data
     cw.setup(large=False)  # an explicit choice wins over the environment
     assert plots.session_style() is plots.NORMAL
+    assert cw._LARGE_PAGE_CSS not in session[-1][0].data
     monkeypatch.setenv(plots._style.LARGE_ENV, "0")
     cw.setup()
     assert plots.session_style() is plots.NORMAL
