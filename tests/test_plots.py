@@ -25,7 +25,7 @@ SMALL_COHORT = WITHDRAWAL.replace(**{
 
 @pytest.fixture(scope="module")
 def relapse_run():
-    run = cinlab.simulate(WITHDRAWAL, seed=2)  # relapses by an escape mutation
+    run = cinlab.simulate(WITHDRAWAL, seed=4)  # relapses by an escape mutation
     assert run.relapsed
     return run
 
@@ -159,7 +159,7 @@ def test_burden_figure(relapse_run):
     fig = plots.burden_figure(relapse_run)
     assert_valid(fig)
     assert isinstance(fig.y_scale, LogScale)
-    assert "seed 2" in fig.title.text
+    assert "seed 4" in fig.title.text
     assert set(plots.sources(fig)) == {"burden", "therapy", "cin", "events"}
     labels = [item.label.value for item in fig.legend[0].items]
     assert labels[:3] == ["All cells", "Oncogene-addicted", "Escaped (oncogene-independent)"]
@@ -535,7 +535,7 @@ def test_describe_run_tells_the_story(relapse_run, eradicated_run, cin_run):
     assert "-fold" in text
     assert f"relapse {relapse_run.relapse_time:.0f} days after therapy started" in text
     assert "(escaped by a mutation)" in text
-    assert text.endswith("Seed 2.")
+    assert text.endswith("Seed 4.")
     assert "eradicated the tumour" in plots.describe_run(eradicated_run)
     assert "escaped by a gain of chromosome" in plots.describe_run(cin_run)
 
