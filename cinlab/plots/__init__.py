@@ -248,5 +248,5 @@ def clear_figure(fig: LayoutDOM, title: str = "Press Run to simulate") -> None:
     """
     _plot_info(fig)
     _empty(fig)
-    first = fig if hasattr(fig, "title") else fig.children[0]
+    first = (getattr(fig, "children", None) or [fig])[0]  # a layout's first plot
     first.title.text = title
