@@ -17,7 +17,13 @@ the first figure), ``captions`` (the text under every figure), ``figures`` and
 ``sources`` (the Bokeh data sources by name).
 
 Call :func:`setup` once at the top of a lesson: it loads BokehJS into the page
-(inline: lessons work offline) and picks normal or large text.
+(inline: lessons work offline) and picks normal or large text (projector mode: bigger
+fonts, figures as wide as the page up to 1800 px). ``cinlab app LESSON --large`` asks
+for large text through the ``CINLAB_LARGE`` environment variable, which ``setup()``
+reads when it is not told.
+
+An update changes all of an explorer's figures or none: every figure's new data and
+text is computed before any figure changes (see :func:`cinlab.plots.prepare_update`).
 """
 
 from __future__ import annotations
@@ -54,18 +60,41 @@ __all__ = [
     "setup",
 ]
 
-#: Defaults chosen by :func:`setup`.
-_SETTINGS = {"large": False}
-
-#: Bigger widget text and controls for projectors (CSS variables of ipywidgets 8).
-_LARGE_CSS = """<style>
-.cinlab-large {
-  --jp-widgets-font-size: 18px;
-  --jp-widgets-inline-height: 36px;
-  font-size: 18px;
+#: Explorer CSS: text wraps between words only (never "a ga|in"), and projector mode's
+#: bigger widget text and controls (CSS variables of ipywidgets 8).
+_CSS = """<style>
+.cinlab-explorer { max-width: 100%; box-sizing: border-box; }
+.cinlab-explorer .widget-html-content, .cinlab-explorer .widget-htmlmath-content {
+  white-space: normal; word-break: normal; overflow-wrap: break-word; hyphens: manual;
+  line-height: 1.4;
 }
-.cinlab-large .widget-html-content, .cinlab-large .widget-label { font-size: 18px; }
+.cinlab-explorer .widget-html, .cinlab-explorer .widget-htmlmath { height: auto; }
+.cinlab-large {
+  --jp-widgets-font-size: 20px;
+  --jp-widgets-inline-height: 38px;
+  font-size: 20px;
+}
+.cinlab-large .widget-html-content, .cinlab-large .widget-label { font-size: 20px; }
 </style>"""
+#: Printed lesson output (``print``) wraps between words too: JupyterLab's default
+#: breaks anywhere.
+_PAGE_CSS = """<style>
+.jp-OutputArea-output pre, .jp-RenderedText pre {
+  word-break: normal; overflow-wrap: break-word;
+}
+</style>"""
+#: Projector mode: the lesson's own text (Markdown and printed output) at 20 px too.
+_LARGE_PAGE_CSS = """<style>
+.jp-RenderedMarkdown, .jp-RenderedMarkdown p, .jp-RenderedMarkdown li,
+.jp-OutputArea-output pre, .jp-RenderedText pre { font-size: 20px; line-height: 1.45; }
+</style>"""
+#: Figures that get a tab each (instead of one under the other) beyond this many.
+_MAX_STACKED = 2
+#: Tab titles of the figures.
+_TAB_TITLES = {"burden": "Tumour size", "muller": "Lineages", "fish_plot": "Fish plot",
+               "karyotype": "Karyotypes", "fish": "Virtual FISH",
+               "aneuploidy": "Aneuploidy", "copy_number": "Copy numbers",
+               "spaghetti": "All runs", "survival": "Relapse-free"}
 
 DEFAULT_RUN_CONTROLS = ("growth.birth_rate", "growth.death_rate", "therapy.detection_size",
                         "therapy.death_rate", "escape.mutation_rate")
@@ -75,7 +104,7 @@ DEFAULT_KARYOTYPE_CONTROLS = ("cin.missegregation_rate", "fitness.aneuploidy_cos
                               "max_cells")
 
 
-def setup(large: bool = False) -> None:
+def setup(large: bool | None = None) -> None:
     """Prepare a notebook for cinlab figures and explorers; call it once, first.
 
     Loads BokehJS into the page inline (the lessons work offline, where Bokeh's CDN is
@@ -85,19 +114,19 @@ def setup(large: bool = False) -> None:
     ----------
     large : bool, optional
         Bigger fonts, lines and controls for projectors; explorers and figures made
-        afterwards use it unless they are given ``large=`` themselves.
+        afterwards use it unless they are given ``large=`` themselves. By default,
+        large if the ``CINLAB_LARGE`` environment variable is 1 (``cinlab app
+        --large`` sets it), else normal. Large text also enlarges the lesson's own
+        text and printed output on the page to 20 px.
     """
     from bokeh.io import output_notebook
     from bokeh.resources import Resources
+    from IPython.display import HTML, display
 
     output_notebook(resources=Resources(mode="inline", components=["bokeh"]),
                     hide_banner=True)
-    _SETTINGS["large"] = bool(large)
     plots.use_large_text(large)
-
-
-def _large(large: bool | None) -> bool:
-    return _SETTINGS["large"] if large is None else bool(large)
+    display(HTML(_PAGE_CSS + (_LARGE_PAGE_CSS if plots.session_style().large else "")))
 
 
 # ---------------------------------------------------------------------- controls
@@ -160,7 +189,7 @@ def make_control(scenario: Scenario, name: str, *, large: bool = False) -> widge
         "description": f"{meta['label']}{units}",
         "tooltip": meta["help"],
         "style": {"description_width": "25em"},
-        "layout": widgets.Layout(width="50em"),
+        "layout": widgets.Layout(width="50em", max_width="100%"),
     }
     if meta["choices"]:
         options = list(meta["choices"])
@@ -227,7 +256,8 @@ class Explorer(widgets.VBox):
     def __init__(self, scenario: Any, controls: Sequence[str], seed: int | None,
                  large: bool | None, auto_run: bool, presets: bool = True) -> None:
         super().__init__()
-        self.large = _large(large)
+        self.style = plots.style_for(large)
+        self.large = self.style.large
         self.auto_run = auto_run
         self.start_scenario = scenario
         self.start_seed = _fresh_seed() if seed is None else int(seed)
@@ -275,14 +305,14 @@ class Explorer(widgets.VBox):
                                      self.new_seed_button, self.run_button],
                                     layout=widgets.Layout(flex_flow="row wrap"))
         self._controls_box = widgets.VBox(list(self.controls.values()))
-        self._figure_box = widgets.VBox()
-        children: list[widgets.Widget] = [self._header, self._controls_box,
-                                          widgets.HBox([self.progress, self.status]),
-                                          self._figure_box]
+        self._figure_box = widgets.VBox(layout=widgets.Layout(width="100%"))
+        self.layout.width = "100%"
+        self.layout.max_width = f"{self.style.max_width + 60}px"
+        self.add_class("cinlab-explorer")
         if self.large:
-            children.insert(0, widgets.HTML(_LARGE_CSS))
             self.add_class("cinlab-large")
-        self.children = children
+        self.children = [widgets.HTML(_CSS), self._header, self._controls_box,
+                         widgets.HBox([self.progress, self.status]), self._figure_box]
         self.update()
 
     # -------------------------------------------------------- to be specialised
@@ -359,7 +389,11 @@ class Explorer(widgets.VBox):
         return True
 
     def reset(self) -> None:
-        """Go back to the starting scenario, controls and seed."""
+        """Go back to the starting scenario, controls and seed.
+
+        An explorer that waits for its Run button also empties its figures and texts,
+        so that nothing on screen belongs to other settings.
+        """
         self._quiet = True
         try:
             self.preset.value = ""
@@ -367,7 +401,18 @@ class Explorer(widgets.VBox):
         finally:
             self._quiet = False
         self._set_base(self.start_scenario)
+        if not self.auto_run:
+            self.clear()
         self._changed()
+
+    def clear(self) -> None:
+        """Empty every figure and text; ``result`` becomes None until the next run."""
+        for fig in self.figures.values():
+            plots.clear_figure(fig, f"Press {self.run_label} to simulate")
+        for caption in self.captions.values():
+            caption.value = ""
+        self.result = None
+        self.progress.value = 0
 
     def _set_base(self, base: Any) -> None:
         self._base = base
@@ -419,15 +464,20 @@ class Explorer(widgets.VBox):
     # ----------------------------------------------------------------- display
 
     def _show(self, result: Any) -> None:
-        """Show a result: build the figures the first time, refill them afterwards."""
+        """Show a result: build the figures the first time, refill them afterwards.
+
+        All figures change or none: every new text and every figure's data are
+        computed first, and only then assigned.
+        """
         if not self.figures:
             figures = self._figures(result)
             texts = {name: self._caption(name, result) for name in figures}
             self._build_views(figures)
         else:
             texts = {name: self._caption(name, result) for name in self.figures}
-            for name, fig in self.figures.items():
-                self._refill(name, fig, result)
+            updates = [self._prepare(name, fig, result) for name, fig in self.figures.items()]
+            for apply in updates:
+                apply()
         for name, text in texts.items():
             self.captions[name].value = text
 
@@ -435,18 +485,29 @@ class Explorer(widgets.VBox):
         """The HTML text under a figure."""
         return f"<p>{html.escape(self._describe(name, result))}</p>"
 
-    def _refill(self, name: str, fig: Any, result: Any) -> None:
-        plots.update_figure(fig, result)
+    def _prepare(self, name: str, fig: Any, result: Any) -> Callable[[], None]:
+        """Compute a figure's new content; the returned function only assigns it."""
+        return plots.prepare_update(fig, result)
 
     def _build_views(self, figures: Mapping[str, Any]) -> None:
+        """Show each figure under its text (the text first, so that it stays on screen).
+
+        Beyond two figures each gets a tab, so that the explorer fits one screen.
+        """
         self.figures = dict(figures)
         views: list[widgets.Widget] = []
         for i, (name, fig) in enumerate(self.figures.items()):
             caption = self.summary if i == 0 else widgets.HTML()
+            caption.layout.width = "100%"
             self.captions[name] = caption
-            views += [BokehModel(fig), caption]
+            views.append(widgets.VBox([caption, BokehModel(fig, layout=widgets.Layout(
+                width="100%"))], layout=widgets.Layout(width="100%")))
             for key, source in plots.sources(fig).items():
                 self.sources[key if key not in self.sources else f"{name}.{key}"] = source
+        if len(views) > _MAX_STACKED:
+            tabs = widgets.Tab(children=views, layout=widgets.Layout(width="100%"))
+            tabs.titles = tuple(_TAB_TITLES.get(name, name) for name in self.figures)
+            views = [tabs]
         self._figure_box.children = views
 
 
@@ -470,7 +531,8 @@ class RunExplorer(Explorer):
 
     def _figures(self, run: Any) -> dict[str, Any]:
         build = {
-            "burden": lambda: plots.burden_figure(run, theory=self._theory, large=self.large),
+            "burden": lambda: plots.burden_figure(run, theory=self._theory, fixed_axes=True,
+                                                  large=self.large),
             "muller": lambda: plots.muller_figure(run, large=self.large),
             "fish_plot": lambda: plots.muller_figure(run, mode="fish", large=self.large),
         }
@@ -599,11 +661,11 @@ class KaryotypeExplorer(Explorer):
             "copy_number": plots.copy_number_figure(run, large=self.large),
         }
 
-    def _refill(self, name: str, fig: Any, run: Any) -> None:
-        if name == "fish":
-            # a new seed samples new cells too
-            fig.tags = [{**fig.tags[0], "seed": int(self.seed_box.value)}]
-        plots.update_figure(fig, run)
+    def _prepare(self, name: str, fig: Any, run: Any) -> Callable[[], None]:
+        if name != "fish":
+            return super()._prepare(name, fig, run)
+        # a new seed samples new cells too
+        return plots.prepare_update(fig, run, seed=int(self.seed_box.value))
 
     def _caption(self, name: str, run: Any) -> str:
         if name != "fish":
@@ -755,7 +817,7 @@ def compare_arms(arms: Mapping[str, Scenario], n_runs: int = 100, seed: int | No
 def explore_karyotypes(scenario: Scenario | None = None,
                        controls: Sequence[str] = DEFAULT_KARYOTYPE_CONTROLS,
                        seed: int | None = 7, *, chromosomes: Sequence[int] | None = None,
-                       n_cells: int = 6, top: int = 30,
+                       n_cells: int = 6, top: int = 20,
                        large: bool | None = None) -> KaryotypeExplorer:
     """Explore the karyotypes at the end of one tumour.
 
@@ -776,7 +838,7 @@ def explore_karyotypes(scenario: Scenario | None = None,
     n_cells : int, optional
         Nuclei in the FISH image.
     top : int, optional
-        Clones in the heatmap.
+        Clones in the heatmap (20 keeps the explorer within one laptop screen).
     large : bool, optional
         Bigger text for projectors.
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import cinlab
-from cinlab import cli
+from cinlab import cli, plots
 from cinlab.cli import lessons as cli_lessons
 from cinlab.cli import main
 from cinlab.cli import serve as cli_serve
@@ -390,8 +390,24 @@ def test_app_serves_the_numbered_lesson_with_a_token(shipped, tmp_path, monkeypa
     assert url == f"http://127.0.0.1:{port}/?token={token}"
     assert open_browser is False
     assert_local_with_token(cmd)
+    assert "CINLAB_LARGE" not in env
     assert cli_run("app", "9", dest) == 2
     assert "argument LESSON" in one_line_error(capsys)
+
+
+def test_app_large_asks_the_lesson_for_large_text(shipped, tmp_path, monkeypatch):
+    served = []
+    monkeypatch.setattr(cli_serve, "require", lambda module, what: None)
+    monkeypatch.setattr(cli_serve, "_serve_app", lambda cmd, env, port, url, open_browser:
+                        served.append(env) or 0)
+    monkeypatch.delenv("CINLAB_LARGE", raising=False)
+    assert cli_run("app", "1", tmp_path / "class", "--no-browser", "--large") == 0
+    (env,) = served
+    assert env["CINLAB_LARGE"] == "1"
+    assert cli_serve.LARGE_ENV == plots.LARGE_ENV
+    # what the lesson's setup() reads in the app's kernel
+    monkeypatch.setenv("CINLAB_LARGE", env["CINLAB_LARGE"])
+    assert plots.session_style() is plots.LARGE
 
 
 # --------------------------------------------------------------------------- export

@@ -449,7 +449,7 @@ def test_survival_figure_shows_the_log_rank_p_value(cohorts):
     fig = plots.survival_figure(cohorts)
     assert_valid(fig)
     p = cohorts["fast escape"].compare(cohorts["slow escape"]).pvalue
-    assert plots._p_text(p) in fig.title.text
+    assert plots.survival._p_text(p) in fig.title.text
     assert set(plots.sources(fig)) == {"survival:slow escape", "survival:fast escape"}
     lines = [r for r in fig.renderers if type(r.glyph).__name__ == "Step"]
     assert len({str(r.glyph.line_dash) for r in lines}) == 2
@@ -459,6 +459,32 @@ def test_survival_figure_shows_the_log_rank_p_value(cohorts):
     assert "vs slow escape" in labels[2]
     single = plots.survival_figure(cohorts["slow escape"])
     assert [i.label.value for i in single.legend[0].items][0].startswith("All runs")
+
+
+def test_survival_bands_only_for_two_arms_and_the_legend_adds_height(cohorts):
+    def bands(fig):
+        return [r for r in fig.renderers if type(r.glyph).__name__ == "VAreaStep"]
+
+    two = plots.survival_figure(cohorts)
+    assert len(bands(two)) == 2
+    five = plots.survival_figure({f"arm {i}": cohorts["slow escape"] for i in range(5)})
+    assert bands(five) == []
+    # the legend is below the plot, one arm per line, and the figure grows by it
+    assert five.below[-1] is five.legend[0]
+    assert five.legend[0].ncols == 1
+    assert five.height - plots.NORMAL.height > two.height - plots.NORMAL.height > 0
+
+
+def test_an_arm_with_no_treated_run_has_no_curve(cohorts):
+    untreated = cohorts["slow escape"]
+    untreated = type(untreated).from_json(untreated.to_json())
+    untreated.treated[:] = False
+    fig = plots.survival_figure({"treated": cohorts["slow escape"], "none": untreated})
+    assert len(plots.sources(fig)["survival:none"].data["time"]) == 0
+    assert len(plots.sources(fig)["survival:treated"].data["time"]) > 0
+    labels = [item.label.value for item in fig.legend[0].items]
+    assert labels[1] == "none: no run treated, no curve"
+    assert "p n/a" in fig.title.text
 
 
 def test_cohort_descriptions(cohorts):
@@ -509,7 +535,7 @@ def test_describe_run_tells_the_story(relapse_run, eradicated_run, cin_run):
     assert "-fold" in text
     assert f"relapse {relapse_run.relapse_time:.0f} days after therapy started" in text
     assert "(escaped by a mutation)" in text
-    assert text.endswith("Seed 2.")
+    assert text.endswith("Seed 4.")
     assert "eradicated the tumour" in plots.describe_run(eradicated_run)
     assert "escaped by a gain of chromosome" in plots.describe_run(cin_run)
 

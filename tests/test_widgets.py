@@ -227,22 +227,129 @@ def test_large_explorers_have_bigger_text():
     assert float(big_font[:-2]) > float(small_font[:-2])
 
 
-def test_setup_loads_bokehjs_inline(monkeypatch):
+@pytest.fixture
+def session(monkeypatch):
+    """A clean lesson-wide text size: no setup() choice, no CINLAB_LARGE."""
+    monkeypatch.setattr(plots._style, "_SESSION", {})
+    monkeypatch.delenv(plots._style.LARGE_ENV, raising=False)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **kw: shown.append(a))
+    return shown
+
+
+def test_setup_loads_bokehjs_inline(monkeypatch, session):
     calls = []
     monkeypatch.setattr("bokeh.io.output_notebook", lambda **kw: calls.append(kw))
-    monkeypatch.setitem(cw._SETTINGS, "large", False)
-    monkeypatch.setitem(plots._DEFAULTS, "large", False)
     cw.setup(large=True)
     (kwargs,) = calls
     assert kwargs["resources"].mode == "inline"
     assert kwargs["resources"].components == ["bokeh"]
     assert kwargs["hide_banner"] is True
-    assert cw._large(None) is True
-    assert cw._large(False) is False
+    # printed lesson output wraps between words
+    assert any("word-break: normal" in shown[0].data for shown in session)
+    assert any(cw._LARGE_PAGE_CSS in shown[0].data for shown in session)
+    assert plots.session_style() is plots.LARGE
+    assert cw.explore_run(SMALL, seed=2).large is True
     # figures made after setup(large=True) are large too
     run = cinlab.simulate(WITHDRAWAL, seed=2)
-    assert plots.burden_figure(run).width == plots.burden_figure(run, large=True).width
-    assert plots.burden_figure(run).width > plots.burden_figure(run, large=False).width
+    assert plots.burden_figure(run).max_width == plots.burden_figure(run, large=True).max_width
+    assert plots.burden_figure(run).max_width > plots.burden_figure(run, large=False).max_width
+    cw.setup(large=False)
+    assert plots.session_style() is plots.NORMAL
+
+
+def test_cinlab_large_in_the_environment_picks_large_text(monkeypatch, session):
+    monkeypatch.setattr("bokeh.io.output_notebook", lambda **kw: None)
+    monkeypatch.setenv(plots._style.LARGE_ENV, "1")
+    cw.setup()
+    assert plots.session_style() is plots.LARGE
+    assert fresh_run_explorer().large is True
+    assert cw._LARGE_PAGE_CSS in session[-1][0].data
+    cw.setup(large=False)  # an explicit choice wins over the environment
+    assert plots.session_style() is plots.NORMAL
+    assert cw._LARGE_PAGE_CSS not in session[-1][0].data
+    monkeypatch.setenv(plots._style.LARGE_ENV, "0")
+    cw.setup()
+    assert plots.session_style() is plots.NORMAL
+
+
+def _px(size):
+    assert size.endswith("px"), size
+    return float(size[:-2])
+
+
+def test_large_mode_figures_stretch_with_projector_fonts(session):
+    run = cinlab.simulate(SMALL, seed=2)
+    big = plots.burden_figure(run, large=True)
+    normal = plots.burden_figure(run)
+    for fig in (big, normal):
+        assert fig.sizing_mode == "stretch_width"
+        assert fig.min_width <= fig.width <= fig.max_width
+    assert big.max_width >= 1700
+    assert normal.max_width <= 1000
+    assert _px(big.xaxis[0].axis_label_text_font_size) >= 20
+    assert _px(big.yaxis[0].major_label_text_font_size) >= 16
+    assert _px(normal.xaxis[0].axis_label_text_font_size) < 20
+    # a given width is a fixed width
+    fixed = plots.burden_figure(run, large=True, width=500)
+    assert fixed.sizing_mode is None
+    assert fixed.width == 500
+
+
+def test_no_text_size_leaks_between_calls(session):
+    run = cinlab.simulate(SMALL, seed=2)
+    plots.burden_figure(run, large=True)
+    big = cw.explore_run(SMALL, seed=2, large=True)
+    assert big.style is plots.LARGE
+    assert plots.session_style() is plots.NORMAL
+    normal = cw.explore_run(SMALL, seed=2)
+    assert normal.style is plots.NORMAL
+    assert normal.figures["burden"].max_width == plots.NORMAL.max_width
+    assert "cinlab-large" not in normal._dom_classes
+
+
+def test_explorer_text_wraps_between_words(run_explorer):
+    css = run_explorer.children[0].value
+    assert "word-break: normal" in css
+    assert "white-space: normal" in css
+    assert "cinlab-explorer" in run_explorer._dom_classes
+
+
+def test_run_explorer_axes_stay_put_so_a_steeper_line_looks_steeper():
+    untreated = scenarios.get("untreated")
+    w = cw.explore_run(untreated, controls=["growth.birth_rate"], seed=3)
+    fig = w.figures["burden"]
+    x, y = (fig.x_range.start, fig.x_range.end), (fig.y_range.start, fig.y_range.end)
+    assert x == (0.0, w.result.times[-1])
+    assert y[0] < 1
+    assert y[1] > untreated.max_cells
+    slow_end = w.result.end_time
+    w.controls["growth.birth_rate"].value = 0.8
+    assert w.result.end_time < slow_end / 2  # reaches the stop size much sooner
+    assert (fig.x_range.start, fig.x_range.end) == x
+    assert (fig.y_range.start, fig.y_range.end) == y
+    # a slower tumour widens the time axis to its whole run
+    w.controls["growth.birth_rate"].value = 0.3
+    assert w.result.end_time > slow_end
+    assert fig.x_range.end == w.result.times[-1]
+    assert (fig.y_range.start, fig.y_range.end) == y
+
+
+def test_a_tumour_that_dies_out_keeps_its_axes_and_says_so():
+    one_cell = scenarios.get("untreated", initial_cells=1, max_cells=1000.0)
+    w = cw.explore_run(one_cell, controls=["growth.birth_rate"], seed=1)
+    for seed in range(1, 30):
+        w.seed_box.value = seed
+        if w.result.extinct:
+            break
+    assert w.result.extinct
+    fig = w.figures["burden"]
+    assert fig.y_range.start < 1 < 1000 < fig.y_range.end
+    assert fig.x_range.end > 10 * w.result.end_time  # the axis of the first, grown run
+    assert "died out on day" in fig.title.text
+    # the text sits above the figure, not below it
+    (panel,) = w._figure_box.children
+    assert panel.children[0] is w.summary
 
 
 # ----------------------------------------------------------------- cohort explorers
@@ -277,6 +384,59 @@ def test_explore_cohort_reports_bad_settings():
     assert w.sources["runs"].data is before
     with pytest.raises(ValueError, match="n_runs"):
         cw.explore_cohort(SMALL, n_runs=0)
+
+
+def test_a_cohort_with_no_treated_tumour_replaces_both_figures():
+    w = cw.explore_cohort(SMALL, controls=["growth.death_rate"], n_runs=8, seed=4)
+    assert np.any(w.result.treated)
+    w.controls["growth.death_rate"].value = 1.0  # every tumour dies out before detection
+    w.run_button.click()
+    assert not np.any(w.result.treated)
+    assert "Up to date" in w.status.value
+    assert len(w.sources["survival:All runs"].data["time"]) == 0
+    assert w.captions["survival"].value.startswith("<p>No tumour was treated")
+    spaghetti, survival = w.figures["spaghetti"], w.figures["survival"]
+    assert "seed 4" in spaghetti.title.text
+    assert "seed 4" in survival.title.text
+    assert len(w.sources["runs"].data["run"]) == 8
+
+
+def test_a_failing_figure_leaves_every_figure_as_it_was(monkeypatch):
+    w = cw.explore_cohort(SMALL, n_runs=8, seed=4)
+    before = {name: source.data for name, source in w.sources.items()}
+    titles = {name: fig.title.text for name, fig in w.figures.items()}
+    summary, result = w.summary.value, w.result
+    prepare = plots.prepare_update
+
+    def failing(fig, result, **options):
+        if fig is w.figures["survival"]:
+            raise ValueError("the survival figure cannot show this")
+        return prepare(fig, result, **options)
+
+    monkeypatch.setattr(plots, "prepare_update", failing)
+    w.seed_box.value = 5
+    w.run_button.click()
+    assert "cannot show this" in w.status.value
+    assert all(w.sources[name].data is data for name, data in before.items())
+    assert {name: fig.title.text for name, fig in w.figures.items()} == titles
+    assert w.summary.value == summary
+    assert w.result is result
+
+
+def test_reset_of_a_cohort_explorer_clears_its_figures():
+    w = cw.explore_cohort(SMALL, n_runs=8, seed=4)
+    w.controls["escape.mutation_rate"].value = 1e-4
+    w.run_button.click()
+    w.reset_button.click()
+    assert w.result is None
+    assert all(len(next(iter(s.data.values()))) == 0 for s in w.sources.values())
+    assert all(caption.value == "" for caption in w.captions.values())
+    assert all(f"Press {w.run_label}" in fig.title.text for fig in w.figures.values())
+    assert w.controls["escape.mutation_rate"].value == SMALL.escape.mutation_rate
+    w.run_button.click()
+    np.testing.assert_array_equal(w.result.burden,
+                                  cinlab.simulate_many(SMALL, n_runs=8, seed=4).burden)
+    assert len(w.sources["runs"].data["run"]) == 8
 
 
 def test_compare_arms():
@@ -339,6 +499,17 @@ def test_explore_karyotypes():
     assert w.sources["dots"].data is not before[1]
     assert w.summary.value != before[2]
     assert "Seed 3." in w.summary.value
+
+
+def test_explorers_with_many_figures_use_tabs():
+    w = cw.explore_karyotypes(KARYO, seed=2)
+    (tabs,) = w._figure_box.children
+    assert isinstance(tabs, ipywidgets.Tab)
+    assert tabs.titles == ("Karyotypes", "Virtual FISH", "Aneuploidy", "Copy numbers")
+    heat, sizes = w.figures["karyotype"].children
+    assert heat.width + sizes.width <= 900  # fits 1366 px with the file browser open
+    (single,) = cw.explore_run(SMALL, seed=2)._figure_box.children
+    assert not isinstance(single, ipywidgets.Tab)
 
 
 def test_explore_karyotypes_reports_bad_probes():

@@ -33,6 +33,9 @@ from .lessons import copy_lessons, find_lesson
 __all__ = ["APP_PORT", "add_app", "add_lab", "app_command", "app_environment",
            "lab_command"]
 
+#: Environment variable that asks a lesson's ``widgets.setup()`` for large text
+#: (``cinlab.plots.LARGE_ENV``; not imported here: the CLI loads no Bokeh).
+LARGE_ENV = "CINLAB_LARGE"
 #: First port tried for ``cinlab app`` (Voila's own default).
 APP_PORT = 8866
 PORT = int_in(1, 65535)
@@ -106,13 +109,16 @@ def app_command(notebook: str | Path, *, port: int) -> list[str]:
             "--MappingKernelManager.cull_interval=60"]
 
 
-def app_environment(token: str) -> dict[str, str]:
+def app_environment(token: str, large: bool = False) -> dict[str, str]:
     """The environment for :func:`app_command`: this one plus ``JUPYTER_TOKEN``.
 
     Parameters
     ----------
     token : str
         The login token; must not be empty.
+    large : bool, optional
+        Projector mode: sets ``CINLAB_LARGE=1``, which the lesson's
+        ``widgets.setup()`` reads in the app's kernel.
 
     Returns
     -------
@@ -120,7 +126,10 @@ def app_environment(token: str) -> dict[str, str]:
     """
     if not token:
         raise ValueError("the Voila token must not be empty.")
-    return {**os.environ, "JUPYTER_TOKEN": token}
+    env = {**os.environ, "JUPYTER_TOKEN": token}
+    if large:
+        env[LARGE_ENV] = "1"
+    return env
 
 
 def _port_is_free(port: int) -> bool:
@@ -252,8 +261,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
     url = f"http://{LOCALHOST}:{port}/?token={token}"
     print(f"Starting the app for {notebook.name} on this computer only ({LOCALHOST}).",
           flush=True)
-    return _serve_app(app_command(notebook, port=port), app_environment(token), port, url,
-                      open_browser=not args.no_browser)
+    return _serve_app(app_command(notebook, port=port), app_environment(token, args.large),
+                      port, url, open_browser=not args.no_browser)
 
 
 
@@ -280,8 +289,8 @@ def add_app(command: AddCommand) -> None:
         "Open one lesson in Voila: the lesson's text, figures and controls without its "
         "code, for projecting in class.\nThe app listens on 127.0.0.1 (this computer "
         "only) and needs a login token: the link cinlab prints and opens carries it.",
-        "examples:\n  cinlab app 04\n  cinlab app 04_cin_and_relapse --no-browser\n"
-        "  cinlab app my_notes.ipynb")
+        "examples:\n  cinlab app 04\n  cinlab app 04 --large\n"
+        "  cinlab app 04_cin_and_relapse --no-browser\n  cinlab app my_notes.ipynb")
     p.add_argument("lesson", metavar="LESSON",
                    help="lesson number (04) or file name, or the path of a notebook")
     p.add_argument("dir", metavar="DIR", nargs="?", default=DEFAULT_LESSONS_DIR,
@@ -289,4 +298,6 @@ def add_app(command: AddCommand) -> None:
     p.add_argument("--port", type=PORT, help=f"port to listen on (default: {APP_PORT} or "
                    "the next free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--large", action="store_true",
+                   help="projector mode: larger text, figures as wide as the screen")
     p.set_defaults(func=_cmd_app)

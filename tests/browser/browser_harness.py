@@ -703,7 +703,7 @@ def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
         explorer.scroll_into_view_if_needed()
         label = f"{plan.name}, explorer {k + 1} ({expected.function}, code cell " \
                 f"{expected.code_cell + 1})"
-        figures = painted_figures(explorer)
+        figures = figures_of_every_tab(explorer)
         report["explorers"].append({"function": expected.function, "figures": figures})
         assert figures, f"{label}: no Bokeh figure"
         for f, fig in enumerate(figures, start=1):
@@ -739,13 +739,34 @@ def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
     return report
 
 
+#: The tabs of an explorer that shows one figure per tab (ipywidgets 8 Tab, Lumino).
+TAB_SELECTOR = ".widget-tab .lm-TabBar-tab, .jupyter-widget-tab .lm-TabBar-tab"
+
+
+def figures_of_every_tab(scope: Any, timeout: float = 30) -> list[dict]:
+    """:func:`painted_figures` of ``scope``, tab by tab if it shows its figures in tabs
+    (each tab clicked in turn; the first one is selected again at the end)."""
+    tabs = scope.locator(TAB_SELECTOR)
+    if tabs.count() == 0:
+        return painted_figures(scope, timeout)
+    out = []
+    for k in range(tabs.count()):
+        tabs.nth(k).click()
+        out += painted_figures(scope, timeout)
+    tabs.nth(0).click()
+    return out
+
+
 def painted_figures(scope: Any, timeout: float = 30) -> list[dict]:
-    """Pixels of every Bokeh figure in ``scope``, each scrolled into view and given up to
-    ``timeout`` seconds to be painted (JupyterLab renders cells out of view lazily)."""
+    """Pixels of every shown Bokeh figure in ``scope`` (not those in a hidden tab), each
+    scrolled into view and given up to ``timeout`` seconds to be painted (JupyterLab
+    renders cells out of view lazily)."""
     figures = scope.locator(".bk-Figure")
     out = []
     for i in range(figures.count()):
         figure = figures.nth(i)
+        if not figure.is_visible():
+            continue  # in a tab that is not selected
         figure.scroll_into_view_if_needed()
         deadline = time.monotonic() + timeout
         while True:
