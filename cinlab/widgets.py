@@ -41,7 +41,7 @@ from jupyter_bokeh.widgets import BokehModel
 
 from . import params, plots, scenarios
 from .cohort import check_executor, simulate_many
-from .engine import simulate
+from .engine import kernels, simulate
 from .params import Scenario
 
 __all__ = [
@@ -371,6 +371,9 @@ class Explorer(widgets.VBox):
         """
         self.run_button.disabled = True
         self.status.value = "<i>Simulating\u2026</i>"
+        if not kernels.is_ready():
+            kernels.prepare(lambda msg: setattr(self.status, "value", f"<i>{msg}</i>"))
+            self.status.value = "<i>Simulating\u2026</i>"
         try:
             scenario = self.scenario_from_controls()
             seed = int(self.seed_box.value)

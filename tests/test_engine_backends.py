@@ -167,7 +167,7 @@ def test_compiled_kernels_load_from_the_disk_cache_in_a_new_process(tmp_path):
     # the first process compiles and writes the cache; the second only loads it
     code = ("import cinlab\nfrom cinlab.engine import kernels\n"
             "cinlab.simulate_many(cinlab.scenarios.get('sotillo2010'), 2, seed=1)\n"
-            "f = kernels._tau_draws_numba\n"
+            "f = kernels._tau_clones_numba\n"
             "print(sum(f._cache_hits.values()), sum(f._cache_misses.values()))\n")
     env = {"NUMBA_CACHE_DIR": str(tmp_path)}
     hits, misses = map(int, _python(code, **env).split())
@@ -196,3 +196,39 @@ def test_invariant_check_catches_a_corrupted_table():
     batch.count[0, 0] += 1
     with pytest.raises(AssertionError, match="total != sum of counts"):
         batch.check_invariants()
+
+
+def test_a_compile_failure_falls_back_to_numpy_with_a_warning(monkeypatch):
+    monkeypatch.setattr(kernels, "_STATE", {"ready": False, "busy": False, "failed": False,
+                                            "seconds": 0.0})
+    monkeypatch.setattr(kernels, "HAVE_NUMBA", True)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no LLVM here")
+
+    monkeypatch.setattr("cinlab.engine.batch.Batch.run", broken)
+    with pytest.warns(RuntimeWarning, match="failed to build .*no LLVM here.*numpy backend"):
+        assert resolve_backend("auto") == "numpy"
+    assert kernels.is_ready()
+
+
+def test_preparing_says_so_once_and_only_when_there_is_work(monkeypatch):
+    monkeypatch.setattr(kernels, "_STATE", {"ready": False, "busy": False, "failed": False,
+                                            "seconds": 0.0})
+    said = []
+    kernels.prepare(said.append)
+    assert said == [kernels.COMPILE_MESSAGE]
+    assert "compiled once per machine" in said[0]
+    kernels.prepare(said.append)
+    assert len(said) == 1
+
+
+def test_command_line_run_announces_the_compile_on_stderr():
+    code = ("import sys\nfrom cinlab.cli import main\n"
+            "sys.exit(main(['run', 'withdrawal', '--seed', '3']))\n")
+    full = {**os.environ}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=full, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("Preparing the simulation engine") == 1
+    assert "Preparing" not in out.stdout

@@ -550,3 +550,27 @@ def test_quiz_gives_immediate_feedback():
 def test_quiz_refuses_malformed_options(options):
     with pytest.raises(ValueError, match="option"):
         cw.quiz("?", options)
+
+
+def test_status_line_says_when_the_engine_is_being_prepared(monkeypatch):
+    from cinlab.engine import kernels
+
+    class Recorder:
+        def __init__(self):
+            self.shown = []
+
+        @property
+        def value(self):
+            return self.shown[-1] if self.shown else ""
+
+        @value.setter
+        def value(self, v):
+            self.shown.append(v)
+
+    ex = fresh_run_explorer()
+    ex.status = Recorder()
+    monkeypatch.setattr(kernels, "is_ready", lambda: False)
+    monkeypatch.setattr(kernels, "prepare", lambda notify: notify(kernels.COMPILE_MESSAGE))
+    assert ex.update()
+    assert any("Preparing the simulation engine" in v for v in ex.status.shown)
+    assert ex.status.shown[-1].startswith("<b>Up to date.</b>")

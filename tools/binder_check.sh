@@ -27,7 +27,7 @@ step "the kernels compiled by postBuild load from its cache (as binder/start run
 import cinlab
 from cinlab.engine import kernels
 cinlab.simulate_many(cinlab.scenarios.get('sotillo2010'), 2, seed=1)
-f = kernels._tau_draws_numba
+f = kernels._tau_clones_numba
 assert sum(f._cache_misses.values()) == 0, 'the engine was compiled again at run time'
 print('kernel cache: loaded,', sum(f._cache_hits.values()), 'hit(s)')
 ")

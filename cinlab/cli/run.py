@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import math
+import sys
 import textwrap
 from typing import Any
 
@@ -147,9 +148,10 @@ def cohort_csv(cohort: Any) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..cohort import simulate_many
-    from ..engine import simulate
+    from ..engine import kernels, simulate
 
     scenario = _scenario_from_args(args)
+    kernels.prepare(lambda msg: print(f"cinlab: {msg}", file=sys.stderr, flush=True))
     out = out_path(args.out, (".json", ".csv"), force=args.force)
     label = args.scenario
     if args.scenario == "sotillo2010":

@@ -806,8 +806,7 @@ class Batch:
         # a clone's uniforms are lanes rank * LANES_PER_CLONE + k of its row's step
         # stream; a lane's value does not depend on which others are computed
         lane_base = base + rank.astype(np.uint64) * np.uint64(kernels.LANES_PER_CLONE)
-        draw = kernels.tau_draws(self.backend, n, alpha, beta, extra, mu, p_any, p_single,
-                                 lane_base)
+        draw = kernels.tau_draws(n, alpha, beta, extra, mu, p_any, p_single, lane_base)
         self.count[lr, lc] = draw[:, 0]
         mutants, mis, single = draw[:, 1], draw[:, 2], draw[:, 3]
         self.t[rows] = t + dt
@@ -881,7 +880,7 @@ class Batch:
         self.t[rows] = self.t[rows] + dt
         if ev_i.size:
             lr, lc = rows[ev_i], ev_s
-            mutants, mis, single = ev_z[:, 0], ev_z[:, 1], ev_z[:, 2]
+            mutants, mis, single = (np.ascontiguousarray(ev_z[:, j]) for j in range(3))
             self._place_numba(*self._daughters_numba(
                 rows, ev_i, lr, lc, ev_rank, ev_base, self.cin_on[lr], mutants, mis, single))
             self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births

@@ -16,6 +16,10 @@ drift apart.
 
 from __future__ import annotations
 
+import time
+import warnings
+from collections.abc import Callable
+
 import numpy as np
 
 from ..params import Genome, field_spec
@@ -23,7 +27,8 @@ from ..rng import uniforms
 from . import draws
 from ._jit import HAVE_NUMBA, NUMBA_ERROR, jit
 
-__all__ = ["BACKENDS", "LANES_PER_CLONE", "resolve_backend", "tau_draws"]
+__all__ = ["BACKENDS", "LANES_PER_CLONE", "COMPILE_MESSAGE", "is_ready", "prepare",
+           "resolve_backend", "tau_draws"]
 
 BACKENDS = ("auto", "numba", "numpy")
 
@@ -47,11 +52,59 @@ def resolve_backend(backend: str) -> str:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}. "
                          f"Got {backend!r}.")
     if backend == "auto":
-        return "numba" if HAVE_NUMBA else "numpy"
+        if not HAVE_NUMBA or _STATE["failed"]:
+            return "numpy"
+        if not _STATE["ready"] and not _STATE["busy"]:
+            prepare()
+        return "numpy" if _STATE["failed"] else "numba"
     if backend == "numba" and not HAVE_NUMBA:
         raise ValueError(f"backend='numba' needs numba, which did not import here "
-                         f"({NUMBA_ERROR}). Use backend='numpy' or 'auto'.")
+                         f"({NUMBA_ERROR}). Install it with `pip install numba`, or use "
+                         f"backend='numpy' or 'auto'.")
     return backend
+
+
+#: What the explorers' status line and the command line say while kernels compile.
+COMPILE_MESSAGE = ("Preparing the simulation engine: compiled once per machine (up to "
+                   "about 20 s), then loaded from disk in under a second\u2026")
+_STATE = {"ready": False, "busy": False, "failed": False, "seconds": 0.0}
+
+
+def is_ready() -> bool:
+    """Whether runs need no compiling or loading of kernels first (in this process)."""
+    return not HAVE_NUMBA or _STATE["ready"] or _STATE["failed"]
+
+
+def prepare(notify: Callable[[str], None] | None = None) -> float:
+    """Compile (or load from the disk cache) every kernel with one small run.
+
+    ``notify(message)`` is called first when there is work to do. A kernel that fails
+    to compile switches "auto" to the numpy backend for this process, with a warning;
+    it never raises. Returns the seconds spent.
+    """
+    if is_ready():
+        return 0.0
+    if notify is not None:
+        notify(COMPILE_MESSAGE)
+    from ..scenarios import get
+    from .batch import Batch
+
+    start = time.perf_counter()
+    _STATE["busy"] = True
+    try:
+        sc = get("sotillo2010", mad2=True, **{"therapy.detection_size": 300,
+                                              "max_cells": 600, "relapse_size": 300})
+        Batch(sc, np.random.SeedSequence(0).spawn(2), backend="numba").run()
+        _STATE["ready"] = True
+    except Exception as exc:  # any compile failure: keep working on numpy
+        _STATE["failed"] = True
+        warnings.warn(f"cinlab: the compiled engine failed to build ({type(exc).__name__}: "
+                      f"{exc}); using the numpy backend, which gives the same results "
+                      f"more slowly.", RuntimeWarning, stacklevel=2)
+    finally:
+        _STATE["busy"] = False
+    _STATE["seconds"] = time.perf_counter() - start
+    return _STATE["seconds"]
 
 
 # ----------------------------------------------------------- counter-based uniforms
@@ -130,17 +183,7 @@ def _clone_draw(n, alpha, beta, extra, mu, p_any, p_single, base):
     return count - mutants, mutants, mis, single
 
 
-@jit
-def _tau_draws_numba(n, alpha, beta, extra, mu, p_any, p_single, lane_base):
-    m = n.size
-    z = np.empty((m, 4), dtype=np.int64)
-    for i in range(m):
-        z[i, 0], z[i, 1], z[i, 2], z[i, 3] = _clone_draw(
-            n[i], alpha[i], beta[i], extra[i], mu[i], p_any[i], p_single[i], lane_base[i])
-    return z
-
-
-def tau_draws(backend: str, n: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
+def tau_draws(n: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
               extra: np.ndarray, mu: np.ndarray, p_any: np.ndarray, p_single: np.ndarray,
               lane_base: np.ndarray) -> np.ndarray:
     """One tau step's draws for each live clone (an exact birth-death leap).
@@ -152,7 +195,8 @@ def tau_draws(backend: str, n: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
     are the surviving lineages' extra cells plus ``Binomial(n, extra)`` divisions in
     lineages that died out, which makes their mean exact.
 
-    Parameters are per-clone arrays; ``mu`` is 0 where a clone cannot mutate.
+    Parameters are per-clone arrays; ``mu`` is 0 where a clone cannot mutate. This is
+    the numpy form; the compiled tau step draws each clone with :func:`_clone_draw`.
 
     Returns
     -------
@@ -161,8 +205,7 @@ def tau_draws(backend: str, n: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
         escape mutants (one mutant daughter each), missegregating divisions, and of
         those the divisions with exactly one missegregated copy.
     """
-    f = _tau_draws_numba if backend == "numba" else _tau_draws_numpy
-    return f(n, alpha, beta, extra, mu, p_any, p_single, lane_base)
+    return _tau_draws_numpy(n, alpha, beta, extra, mu, p_any, p_single, lane_base)
 
 
 # ------------------------------------------------- daughters of a tau step (compiled)
