@@ -36,7 +36,7 @@ from .engine import (
 )
 from .loading import MAX_COUNT, Fields
 from .params import Scenario
-from .result import JSONFile, check_scenario, check_seed
+from .result import JSONFile, Run, check_scenario, check_seed
 from .rng import seed_provenance, seed_sequence
 from .summaries import cohort_summary
 
@@ -259,7 +259,7 @@ class Cohort(JSONFile):
 
     # ------------------------------------------------------------- replicates
 
-    def run(self, k: int):
+    def run(self, k: int) -> Run:
         """Regenerate replicate ``k`` alone, with its full history, as a :class:`Run`.
 
         It is identical to the k-th replicate of this cohort.
