@@ -44,12 +44,13 @@ test-fast: venv
 
 lint: venv
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy cinlab
 
 # Static type check of the package (mypy, from the test extra).
 typecheck: venv
 	$(BIN)/python -m mypy cinlab
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name '*.egg-info' -prune -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

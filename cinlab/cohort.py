@@ -36,7 +36,7 @@ from .engine import (
 )
 from .loading import MAX_COUNT, Fields
 from .params import Scenario
-from .result import JSONFile, check_scenario, check_seed
+from .result import JSONFile, Run, check_scenario, check_seed
 from .rng import seed_provenance, seed_sequence
 from .summaries import cohort_summary
 
@@ -227,7 +227,7 @@ class Cohort(JSONFile):
         self.scenario = scenario
         self.seed = seed
         self.method = method
-        self._engine = {"switch_size": switch_size, "tau_step": tau_step}
+        self._engine: dict[str, Any] = {"switch_size": switch_size, "tau_step": tau_step}
         self._data = dict(data)
         self.n_runs = int(self._data["status"].size)
         self.times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval)
@@ -259,7 +259,7 @@ class Cohort(JSONFile):
 
     # ------------------------------------------------------------- replicates
 
-    def run(self, k: int):
+    def run(self, k: int) -> Run:
         """Regenerate replicate ``k`` alone, with its full history, as a :class:`Run`.
 
         It is identical to the k-th replicate of this cohort.
@@ -387,15 +387,15 @@ class Cohort(JSONFile):
 
     def burden_quantiles(self, q: Sequence[float] = (0.1, 0.5, 0.9)) -> dict:
         """Quantiles of the burden over runs on the common grid (runs still recorded)."""
-        q = np.asarray(q, dtype=np.float64)
-        if np.any((q < 0) | (q > 1)):
-            raise ValueError(f"q must be in [0, 1]. Got {q.tolist()}.")
+        qs = np.asarray(q, dtype=np.float64)
+        if np.any((qs < 0) | (qs > 1)):
+            raise ValueError(f"q must be in [0, 1]. Got {qs.tolist()}.")
         n_known = np.sum(~np.isnan(self.burden), axis=0)
-        out = np.full((q.size, self.times.size), np.nan)
+        out = np.full((qs.size, self.times.size), np.nan)
         cols = n_known > 0
         if cols.any():
-            out[:, cols] = np.nanquantile(self.burden[:, cols], q, axis=0)
-        return {"times": self.times, "q": q, "quantiles": out, "n_runs": n_known}
+            out[:, cols] = np.nanquantile(self.burden[:, cols], qs, axis=0)
+        return {"times": self.times, "q": qs, "quantiles": out, "n_runs": n_known}
 
     def escape_routes(self, relapsed_only: bool = True) -> dict[str, int]:
         """Count the route of the largest escaped clone: by chromosome, or mutation."""
@@ -571,7 +571,7 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     # arms) must give the same replicates both times (common random numbers)
     ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
     prov = seed_provenance(ss)
-    engine = {"switch_size": switch_size, "tau_step": tau_step}
+    engine: dict[str, Any] = {"switch_size": switch_size, "tau_step": tau_step}
     report = progress if callable(progress) else None
     bar = _Progress(n_runs, "runs", report) if progress else None
     if executor is None:

@@ -28,7 +28,10 @@ import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bokeh.resources import Component
 
 __all__ = ["export_html", "render_html"]
 
@@ -274,7 +277,7 @@ def _bokeh_head(static: _StaticWidgets, uses_show: bool) -> str:
         return ""
     from bokeh.resources import Resources
 
-    components = ["bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables"]
+    components: list[Component] = ["bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables"]
     if any(re.search(r'"name":\s*"(TeX|MathML|Ascii)"', j) for j in static.bokeh_json):
         components.append("bokeh-mathjax")
     return Resources(mode="inline", components=components).render_js()
@@ -346,7 +349,7 @@ def render_html(nb: Any, *, title: str | None = None, hide_code: bool = False,
         exclude_input_prompt=hide_code,
         exclude_output_prompt=hide_code,
     )
-    resources = {
+    resources: dict[str, Any] = {
         "metadata": {"name": title or nb.metadata.get("title", "cinlab lesson")},
         "cinlab_css": _CSS,
         "cinlab_banner": banner,

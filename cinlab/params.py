@@ -21,7 +21,7 @@ import numbers
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 __all__ = [
     "CIN",
@@ -224,6 +224,9 @@ class _Params:
     """Shared behaviour: validation on construction, dict round trip, replace."""
 
     __slots__ = ()
+    # Every subclass is a dataclass; declaring the field table (the attribute the
+    # decorator sets) lets a type checker pass ``self`` and ``cls`` to dataclasses.fields.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __post_init__(self) -> None:
         _validate_fields(self)
@@ -341,9 +344,10 @@ class CIN(_Params):
             return
         if isinstance(w, list):
             w = tuple(w)
-        days = [real_number(x) for x in w] if isinstance(w, tuple) and len(w) == 2 else []
+        pair = w if isinstance(w, tuple) and len(w) == 2 else ()
+        days = [d for d in map(real_number, pair) if d is not None]
         ok = (
-            len(days) == 2 and None not in days
+            len(days) == 2
             and all(0 <= x <= sys.float_info.max for x in days) and days[0] <= days[1]
         )
         if not ok:
@@ -425,7 +429,7 @@ class Escape(_Params):
 class Therapy(_Params):
     """Oncogene withdrawal or a targeted drug, its schedule, and an anti-aneuploidy drug."""
 
-    start: str | float = _param(
+    start: Literal["detection"] | float = _param(
         "detection", label="Therapy start", units="day",
         help="'detection' (the first time the tumour reaches detection_size) or a day",
         source="a switch; the experiment withdraws doxycycline once tumours are established",

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,13 @@ class JSONFile:
     __slots__ = ()
     #: What the file holds, for messages ("run" or "cohort").
     _WHAT = "result"
+
+    if TYPE_CHECKING:
+        # Each subclass defines the dict round trip that to_json and from_json wrap.
+        def to_dict(self) -> dict: ...
+
+        @classmethod
+        def from_dict(cls, data: dict) -> Any: ...
 
     def to_json(self, path: str | None = None) -> str:
         """Serialise to JSON text (and write it to ``path`` if given)."""
@@ -450,7 +457,8 @@ def _lineages(batch: Any, parent: np.ndarray, snaps: list, n_times: int,
     for col, ids, cnt in snaps:
         if ids.size:
             np.add.at(history[col], index[anc[ids]], cnt)
-    info = {0: (0.0, np.full(batch.n_chrom, batch.ploidy), False, 0, 0)}
+    info: dict[int | np.integer, tuple] = {
+        0: (0.0, np.full(batch.n_chrom, batch.ploidy), False, 0, 0)}
     for cid, _par, born, kary, mut, route, chrom in batch.births:
         if kept[cid]:
             info[cid] = (born, kary, mut, route, chrom)

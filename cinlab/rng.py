@@ -75,7 +75,12 @@ def seed_sequence(seed: None | int | np.random.SeedSequence | np.random.Generato
 
 def seed_provenance(ss: np.random.SeedSequence) -> dict:
     """Return the JSON-compatible description of a seed sequence (entropy, spawn key)."""
-    return {"entropy": int(ss.entropy), "spawn_key": [int(k) for k in ss.spawn_key]}
+    entropy = ss.entropy
+    if not isinstance(entropy, int | np.integer):
+        raise ValueError(
+            f"seed must be a SeedSequence with integer entropy. Got entropy {entropy!r}."
+        )
+    return {"entropy": int(entropy), "spawn_key": [int(k) for k in ss.spawn_key]}
 
 
 def replicate_keys(sequences: list[np.random.SeedSequence]) -> np.ndarray:

@@ -32,7 +32,7 @@ _GROWTH = Growth(birth_rate=0.4, death_rate=0.2)
 #: Oncogene withdrawal: addicted cells stop dividing and die at 0.9/day, a 15-fold fall in
 #: 3 days and no addicted cell left within about two weeks (Fisher et al. 2001: dramatic
 #: fall within 3 days, undetectable by 1 month). Teaching simplification.
-_WITHDRAWAL = {"birth_rate": 0.0, "death_rate": 0.9}
+_WITHDRAWAL: dict[str, Any] = {"birth_rate": 0.0, "death_rate": 0.9}
 #: Oncogene-independent cells: net 0.15/day before the aneuploidy cost, relapse a few
 #: months after withdrawal. Teaching simplification.
 _ESCAPE = Escape(bypass_chromosomes=(4, 6, 15), bypass_gain=3, mutation_rate=1e-6,
@@ -58,7 +58,7 @@ _DETECTION = 1e5
 
 
 def _base(**kw: Any) -> Scenario:
-    defaults = dict(
+    defaults: dict[str, Any] = dict(
         growth=_GROWTH,
         genome=Genome(n_chromosomes=20, ploidy=2, max_copies=6),
         cin=CIN(missegregation_rate=_MAD2_RATE, baseline_rate=0.0, window="never"),

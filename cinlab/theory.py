@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 import sys
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -100,7 +101,7 @@ def _fail(name: str, expected: str, value: Any, got: str | None = None) -> Value
     The owner is the nearest caller in this module whose name is public, so shared
     private checks (``_checked``, ``_growing_rates``) report the function the user called.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and (frame.f_globals.get("__name__") != __name__
                                  or frame.f_code.co_name.startswith("_")):
         frame = frame.f_back

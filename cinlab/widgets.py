@@ -570,9 +570,12 @@ class _CohortsExplorer(Explorer):
         cohorts = {}
         for i, (name, sc) in enumerate(arms.items()):
             before = i * self.n_runs
+
+            def report(done: int, _total: int, before: int = before) -> None:
+                self._set_progress(before + done)
+
             cohorts[name] = simulate_many(
-                sc, n_runs=self.n_runs, seed=seed, executor=self.executor,
-                progress=lambda done, _total, b=before: self._set_progress(b + done))
+                sc, n_runs=self.n_runs, seed=seed, executor=self.executor, progress=report)
             self.progress.value = before + self.n_runs
         self.progress.bar_style = "success"
         return cohorts

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Literal
 
 import numpy as np
 
@@ -375,7 +376,7 @@ class Batch:
                                                        after(np.full(rows.size, w[1]))))
         old_on = self.th_on[rows]
         for r, was, now in zip(rows, old_on, th_on, strict=True):
-            if was != now and self.started[r] and th.schedule != "continuous":
+            if was != now and self.started[r] and th is not None and th.schedule != "continuous":
                 self.events.append((int(r), float(self.t[r]),
                                     "therapy_on" if now else "therapy_off"))
         self.th_on[rows] = th_on
@@ -450,7 +451,7 @@ class Batch:
         """Record the current state at grid times before (or at) ``until``."""
         if rows.size == 0:
             return
-        side = "right" if inclusive else "left"
+        side: Literal["left", "right"] = "right" if inclusive else "left"
         stop = np.searchsorted(self.rec_times, until + (_EPS if inclusive else -_EPS),
                                side=side)
         if final == EXTINCT:
