@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from .cohort import Cohort
+from .cohort import Cohort, simulate_many
 from .params import Scenario
 
 __all__ = ["MAX_CARD_BYTES", "Card", "CardError", "Pool", "make_card", "pool",
-           "read_card", "save_card"]
+           "read_card", "save_card", "simulate_cards"]
 
 FORMAT = "cinlab.card/1"
 #: Largest card accepted, in bytes (a card of 60 mice in two arms is about 7 kB).
@@ -142,6 +142,34 @@ def save_card(result: Cohort | Mapping[str, Cohort], group: str,
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
+
+
+def simulate_cards(arms: Mapping[str, Scenario], seeds: Iterable[int], n_runs: int = 10,
+                   executor: Any = None) -> list[tuple[str, str]]:
+    """Cards of several groups, one per seed (to try pooling without a class).
+
+    Parameters
+    ----------
+    arms : mapping of str to Scenario
+        The experiment every group runs, e.g. ``{"TI-K": ..., "TI-KM": ...}``.
+    seeds : iterable of int
+        One seed per group; group ``s`` is named "Group s".
+    n_runs : int
+        Mice per arm in each group.
+    executor : concurrent.futures.Executor, optional
+        Spread the cohorts over worker processes.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(file name, card text)`` pairs, as :func:`pool` takes them.
+    """
+    out = []
+    for seed in seeds:
+        result = {name: simulate_many(sc, n_runs=n_runs, seed=seed, executor=executor)
+                  for name, sc in arms.items()}
+        out.append((f"group-{seed}.json", save_card(result, f"Group {seed}")))
+    return out
 
 
 # --------------------------------------------------------------------------- reading
@@ -366,8 +394,9 @@ class Pool:
         if comparison is not None:
             names = list(self.arms)
             p = comparison.pvalue
-            odds = ("less than once in 1,000 experiments" if p < 0.001 else
-                    f"in about {max(1, round(100 * p))} experiments in 100")
+            base = 100 if p >= 0.01 else 1000
+            odds = ("in fewer than 1 of 1,000 experiments" if p < 0.001 else
+                    f"in about {max(1, round(base * p))} of {base:,} experiments")
             verdict = ("so chance alone is an unlikely explanation: the curves differ"
                        if p < 0.05 else "so the pooled mice do not show a clear difference")
             p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

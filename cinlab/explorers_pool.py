@@ -432,7 +432,12 @@ def explore_power(arms: Mapping[str, Any], sizes: Sequence[int] = (5, 10, 15, 20
 
 
 def heatmap_figure(table: Any, x: str, y: str, *, large: bool = False) -> figure:
-    """The TI-KM/TI-K relapse ratio over two assumptions, as a labelled heat map."""
+    """The TI-KM/TI-K relapse ratio over two assumptions, as a labelled heat map.
+
+    Each square is coloured by the log2 of the ratio (capped at 3, i.e. x8; a ratio with
+    no TI-K relapse counts as the cap, with no relapse at all as 1) and labelled with both
+    relapse fractions, so colour is never the only cue.
+    """
     cols = table.columns
     xs = list(dict.fromkeys(cols["x"].tolist()))
     ys = list(dict.fromkeys(cols["y"].tolist()))
@@ -440,24 +445,28 @@ def heatmap_figure(table: Any, x: str, y: str, *, large: bool = False) -> figure
     with np.errstate(divide="ignore"):
         shade = np.clip(np.log2(np.where(np.isfinite(ratio), ratio, 8.0)), -3, 3)
     shade = np.where(np.isnan(ratio), 0.0, shade)
-    label = ["no relapse" if math.isnan(r) else "\u00d7\u221e" if math.isinf(r)
-             else f"\u00d7{r:.2g}" for r in ratio.tolist()]
+    k = np.asarray(cols["relapse_ti_k"], dtype=float)
+    km = np.asarray(cols["relapse_ti_km"], dtype=float)
+    # both fractions, not the ratio alone: with no TI-K relapse the ratio is undefined
+    label = [f"{b:.0%} vs {a:.0%}" for a, b in zip(k.tolist(), km.tolist(), strict=True)]
+    ratio_text = ["undefined" if not math.isfinite(r) else f"\u00d7{r:.2g}"
+                  for r in ratio.tolist()]
     source = ColumnDataSource({"x": cols["x"].tolist(), "y": cols["y"].tolist(),
-                               "shade": shade, "label": label,
-                               "k": 100 * np.asarray(cols["relapse_ti_k"], dtype=float),
-                               "km": 100 * np.asarray(cols["relapse_ti_km"], dtype=float)},
+                               "shade": shade, "label": label, "ratio": ratio_text,
+                               "k": 100 * k, "km": 100 * km},
                               name="ratio")
-    fig = _figure(large, "TI-KM relapse / TI-K relapse", robustness.ASSUMPTIONS[x].label,
-                  robustness.ASSUMPTIONS[y].label, x_range=FactorRange(*xs),
-                  y_range=FactorRange(*ys))
+    fig = _figure(large, "Relapse TI-KM vs TI-K (colour: their ratio)",
+                  robustness.ASSUMPTIONS[x].label, robustness.ASSUMPTIONS[y].label,
+                  x_range=FactorRange(*xs), y_range=FactorRange(*ys))
     mapper = LinearColorMapper(palette=list(PuOr9), low=-3, high=3)
     cells = fig.rect("x", "y", 1, 1, source=source, line_color="white",
                      fill_color={"field": "shade", "transform": mapper})
     fig.text("x", "y", text="label", source=source, text_align="center",
              text_baseline="middle", text_font_size="20px" if large else "15px")
-    fig.add_layout(ColorBar(color_mapper=mapper, title="log2 of the ratio"), "right")
+    fig.add_layout(ColorBar(color_mapper=mapper, title="log2 of TI-KM/TI-K (capped at 3)"),
+                   "right")
     fig.add_tools(HoverTool(renderers=[cells], tooltips=[
-        ("TI-K relapse", "@k{0}%"), ("TI-KM relapse", "@km{0}%"), ("ratio", "@label")]))
+        ("TI-K relapse", "@k{0}%"), ("TI-KM relapse", "@km{0}%"), ("ratio", "@ratio")]))
     return fig
 
 
@@ -480,7 +489,9 @@ class RobustnessExplorer(widgets.VBox):
     """Vary two assumptions at a time (see :func:`explore_robustness`)."""
 
     def __init__(self, x: str, y: str, n_runs: int, seed: int,
-                 executor: Executor | None, large: bool, run: bool) -> None:
+                 executor: Executor | None, large: bool, run: bool,
+                 grids: Mapping[str, Sequence], base: Mapping[str, Scenario] | None) -> None:
+        self.grids, self.base = dict(grids), base
         options = [(a.label, key) for key, a in robustness.ASSUMPTIONS.items()]
         self.x = widgets.Dropdown(options=options, value=x, description="Across",
                                   layout=widgets.Layout(width="34em"))
@@ -514,8 +525,8 @@ class RobustnessExplorer(widgets.VBox):
         self.status.value = "<i>Simulating\u2026</i>"
         start = time.perf_counter()
         table = _attempt(self.status, lambda: robustness.ratio_sweep(
-            x, y, n_runs=self.n_runs.value, seed=self.seed, executor=self.executor,
-            progress=self._report))
+            x, y, self.grids.get(x), self.grids.get(y), n_runs=self.n_runs.value,
+            seed=self.seed, executor=self.executor, progress=self._report, base=self.base))
         self.run_button.disabled = False
         if table is None:
             return False
@@ -531,7 +542,8 @@ class RobustnessExplorer(widgets.VBox):
 def explore_robustness(x: str = "bypass_gain", y: str = "aneuploidy_cost",
                        n_runs: int = 20, *, seed: int = 2010,
                        executor: Executor | None = None, large: bool = False,
-                       run: bool = False) -> RobustnessExplorer:
+                       run: bool = False, grids: Mapping[str, Sequence] | None = None,
+                       base: Mapping[str, Scenario] | None = None) -> RobustnessExplorer:
     """The robustness lab: the TI-KM/TI-K relapse ratio over two assumptions.
 
     Parameters
@@ -548,6 +560,10 @@ def explore_robustness(x: str = "bypass_gain", y: str = "aneuploidy_cost",
         Bigger text for projectors.
     run : bool, optional
         Simulate at once (default: wait for the Run button, since a grid takes a while).
+    grids : mapping of assumption key to values, optional
+        Other grids than the assumptions' own small ones.
+    base : mapping, optional
+        The two arms varied (default: TI-K and TI-KM of the ``sotillo2010`` preset).
 
     Returns
     -------
@@ -558,4 +574,5 @@ def explore_robustness(x: str = "bypass_gain", y: str = "aneuploidy_cost",
         if key not in robustness.ASSUMPTIONS:
             raise ValueError(f"{name} must be one of {', '.join(robustness.ASSUMPTIONS)}. "
                              f"Got {key!r}.")
-    return RobustnessExplorer(x, y, n_runs, seed, check_executor(executor), large, run)
+    return RobustnessExplorer(x, y, n_runs, seed, check_executor(executor), large, run,
+                              grids or {}, base)

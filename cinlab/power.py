@@ -104,6 +104,10 @@ class PowerCurve:
     alpha: float
     pool_sizes: tuple[int, int]
 
+    def __str__(self) -> str:
+        return "power: " + ", ".join(f"{n} mice per arm {p:.0%}" for n, p in
+                                     zip(self.sizes.tolist(), self.power.tolist(), strict=True))
+
     def smallest(self, target: float = 0.8) -> int | None:
         """Smallest size whose power reaches ``target`` (None if none does)."""
         hits = np.flatnonzero(self.power >= target)

@@ -109,7 +109,7 @@ def _check_grid(key: str, values: Sequence | None) -> list:
 def ratio_sweep(x: str, y: str, x_values: Sequence | None = None,
                 y_values: Sequence | None = None, n_runs: int = 20,
                 seed: int | None = 2010, executor: Executor | None = None,
-                progress=None) -> Table:
+                progress=None, base: Mapping[str, Scenario] | None = None) -> Table:
     """TI-KM/TI-K relapse ratio over two assumptions.
 
     Parameters
@@ -126,6 +126,8 @@ def ratio_sweep(x: str, y: str, x_values: Sequence | None = None,
         Spread every cohort over worker processes (same results).
     progress : callable, optional
         Called as ``progress(done, total)`` after each cohort.
+    base : mapping, optional
+        The two arms varied (see :func:`arms_at`).
 
     Returns
     -------
@@ -143,7 +145,7 @@ def ratio_sweep(x: str, y: str, x_values: Sequence | None = None,
         raise ValueError(f"x and y must be two different assumptions. Got {x!r} twice.")
     xs, ys = _check_grid(x, x_values), _check_grid(y, y_values)
     executor = check_executor(executor)
-    points = [arms_at({x: a, y: b}) for a, b in product(xs, ys)]  # validates every point
+    points = [arms_at({x: a, y: b}, base) for a, b in product(xs, ys)]  # validates every point
     cols: dict[str, list] = {"x": [], "y": [], "relapse_ti_k": [], "relapse_ti_km": [],
                              "ratio": []}
     total = 2 * len(points)
