@@ -22,7 +22,7 @@ from bokeh.embed import json_item
 
 import cinlab
 from cinlab import cards, power
-from cinlab.explorers_pool import pool_figure
+from cinlab.pool_view import pool_figure
 
 try:  # imported as benchmarks.pool
     from . import _common as bc

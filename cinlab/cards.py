@@ -380,8 +380,8 @@ class Pool:
     def describe(self, subject: str = "mice") -> str:
         """The pooled result in plain sentences, the log-rank test in words."""
         if not self.arms:
-            return (f"No card could be pooled ({len(self.errors)} left out). "
-                    "Check the messages above each card.")
+            return (f"No card could be pooled ({len(self.errors)} left out); the messages "
+                    "about each card say why.")
         n = len(self.cards)
         parts = [f"{n} card{'s' if n != 1 else ''} pooled"
                  f"{f', {len(self.errors)} left out' if self.errors else ''}."]

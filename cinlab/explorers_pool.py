@@ -32,19 +32,16 @@ from bokeh.palettes import PuOr9
 from bokeh.plotting import figure
 from jupyter_bokeh.widgets import BokehModel
 
-from . import cards, plots, robustness
+from . import cards, robustness
 from .cohort import Cohort, check_executor, simulate_many
 from .params import Scenario
+from .pool_view import COLORS, figure_frame, pool_figure
 from .power import PowerCurve, power_curve
 
 __all__ = ["CardSaver", "PoolExplorer", "PowerExplorer", "RobustnessExplorer",
            "explore_power", "explore_robustness", "heatmap_figure", "pool_cards",
-           "pool_figure", "power_figure"]
+           "power_figure"]
 
-#: Okabe-Ito blue, vermillion, bluish green, orange (colour-blind safe), with dashes.
-_COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00")
-_DASHES = ("solid", "dashed", "dotted", "dotdash")
-_TOOLS = "pan,box_zoom,wheel_zoom,reset,save"
 
 
 def _problem(exc: Exception) -> str:
@@ -65,20 +62,6 @@ def _count_slider(value: int, low: int, high: int, step: int, text: str) -> widg
     return widgets.IntSlider(value=value, min=low, max=high, step=step, description=text,
                              continuous_update=False, style={"description_width": "12em"},
                              layout=widgets.Layout(width="36em"))
-
-
-def _figure(large: bool, title: str, x_label: str, y_label: str, **kwargs: Any) -> figure:
-    size = {"width": 900, "height": 480} if large else {"width": 680, "height": 360}
-    fig = figure(tools=_TOOLS, title=title, **size, **kwargs)
-    fig.toolbar.logo = None
-    font = "18px" if large else "13px"
-    fig.title.text_font_size = font
-    fig.xaxis.axis_label, fig.yaxis.axis_label = x_label, y_label
-    for axis in (*fig.xaxis, *fig.yaxis):
-        axis.axis_label_text_font_size = font
-        axis.major_label_text_font_size = font
-        axis.axis_label_text_font_style = "normal"
-    return fig
 
 
 # ------------------------------------------------------------------- result cards
@@ -136,80 +119,6 @@ class CardSaver(widgets.HBox):
 
 
 # ------------------------------------------------------------------------ pooling
-
-
-def _steps(time_: np.ndarray, prob: np.ndarray) -> tuple[list[float], list[float]]:
-    """Corner points of a step function that holds each value until the next time."""
-    xs = np.repeat(time_, 2)[1:]
-    ys = np.repeat(prob, 2)[:-1]
-    return xs.tolist(), ys.tolist()
-
-
-def pool_columns(result: cards.Pool) -> dict[str, dict[str, Any]]:
-    """Data of the pool figure: each arm's group curves and its pooled curve with band."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, pooled in result.arms.items():
-        xs, ys = [], []
-        for card in result.cards:
-            part = card.arms[name]
-            if np.any(part.treated):
-                curve = plots.survival_columns(part)
-                x, y = _steps(curve["time"], curve["probability"])
-                xs.append(x)
-                ys.append(y)
-        out[f"groups:{name}"] = {"xs": xs, "ys": ys}
-        if np.any(pooled.treated):
-            out[f"pooled:{name}"] = plots.survival_columns(pooled)
-        else:
-            out[f"pooled:{name}"] = {k: np.zeros(0) for k in
-                                     ("time", "probability", "lower", "upper", "percent")}
-    return out
-
-
-def pool_figure(result: cards.Pool, *, large: bool = False) -> figure:
-    """Each group's Kaplan-Meier curve faint, the pooled curve bold with its 95% band.
-
-    Parameters
-    ----------
-    result : Pool
-        From :func:`cinlab.cards.pool`.
-    large : bool
-        Bigger fonts for projectors.
-
-    Returns
-    -------
-    bokeh.plotting.figure
-    """
-    comparison = result.compare()
-    title = f"The class's mice: {len(result.cards)} cards pooled"
-    if comparison is not None:
-        p = comparison.pvalue
-        title += f", log-rank {'p < 0.001' if p < 0.001 else f'p = {p:.3f}'}"
-    fig = _figure(large, title, "Days since therapy started", "Relapse-free (fraction of mice)",
-                  y_range=Range1d(0.0, 1.04))
-    lines = []
-    for i, (name, data) in enumerate(pool_columns(result).items()):
-        arm = name.split(":", 1)[1]
-        color, dash = _COLORS[(i // 2) % len(_COLORS)], _DASHES[(i // 2) % len(_DASHES)]
-        source = ColumnDataSource(data, name=name)
-        if name.startswith("groups:"):
-            fig.multi_line("xs", "ys", source=source, line_color=color, line_alpha=0.35,
-                           line_width=1.5, line_dash=dash,
-                           legend_label=f"{arm}: each group")
-        else:
-            n = result.n_mice(arm)
-            fig.varea_step(x="time", y1="lower", y2="upper", step_mode="after", source=source,
-                           fill_color=color, fill_alpha=0.18, legend_label=f"{arm}: 95% band")
-            lines.append(fig.step("time", "probability", mode="after", source=source,
-                                  line_color=color, line_dash=dash, line_width=4,
-                                  legend_label=f"{arm}: pooled, {n} mice"))
-    if lines:
-        fig.add_tools(HoverTool(renderers=lines, mode="vline", tooltips=[
-            ("Day", "@time{0}"), ("Relapse-free", "@percent{0.0}%")]))
-        fig.legend.location = "bottom_left"
-        fig.legend.click_policy = "hide"
-        fig.legend.label_text_font_size = "16px" if large else "12px"
-    return fig
 
 
 class PoolExplorer(widgets.VBox):
@@ -291,22 +200,22 @@ def pool_cards(cards_: Sequence[Any] = (), folder: str = "", *,
 def power_figure(curve: PowerCurve, *, mark: int | None = None, target: float = 0.8,
                  large: bool = False) -> figure:
     """Power against mice per arm, with its 95% Monte Carlo band and the target line."""
-    fig = _figure(large, f"Chance of p < {curve.alpha:g} ({curve.n_experiments} experiments "
+    fig = figure_frame(large, f"Chance of p < {curve.alpha:g} ({curve.n_experiments} experiments "
                   f"per size)", "Mice per arm", "Chance of a significant result",
                   y_range=Range1d(0.0, 1.02))
     source = ColumnDataSource({"n": curve.sizes, "power": curve.power, "low": curve.low,
                                "high": curve.high, "percent": 100 * curve.power},
                               name="power")
-    fig.varea("n", "low", "high", source=source, fill_color=_COLORS[0], fill_alpha=0.2,
+    fig.varea("n", "low", "high", source=source, fill_color=COLORS[0], fill_alpha=0.2,
               legend_label="95% Monte Carlo band")
-    line = fig.line("n", "power", source=source, line_color=_COLORS[0], line_width=3,
+    line = fig.line("n", "power", source=source, line_color=COLORS[0], line_width=3,
                     legend_label="power")
-    fig.scatter("n", "power", source=source, size=9, color=_COLORS[0])
+    fig.scatter("n", "power", source=source, size=9, color=COLORS[0])
     fig.add_layout(Span(location=target, dimension="width", line_dash="dashed",
                         line_color="#555555"))
     if mark is not None:
         fig.add_layout(Span(location=mark, dimension="height", line_dash="dotted",
-                            line_color=_COLORS[1], line_width=2))
+                            line_color=COLORS[1], line_width=2))
     fig.add_tools(HoverTool(renderers=[line], tooltips=[("Mice per arm", "@n"),
                                                          ("Power", "@percent{0}%")]))
     fig.legend.location = "bottom_right"
@@ -455,7 +364,7 @@ def heatmap_figure(table: Any, x: str, y: str, *, large: bool = False) -> figure
                                "shade": shade, "label": label, "ratio": ratio_text,
                                "k": 100 * k, "km": 100 * km},
                               name="ratio")
-    fig = _figure(large, "Relapse TI-KM vs TI-K (colour: their ratio)",
+    fig = figure_frame(large, "Relapse TI-KM vs TI-K (colour: their ratio)",
                   robustness.ASSUMPTIONS[x].label, robustness.ASSUMPTIONS[y].label,
                   x_range=FactorRange(*xs), y_range=FactorRange(*ys))
     mapper = LinearColorMapper(palette=list(PuOr9), low=-3, high=3)
