@@ -109,9 +109,10 @@ def pool_figure(result: cards.Pool, *, large: bool = False) -> figure:
     if lines:
         fig.add_tools(HoverTool(renderers=lines, mode="vline", tooltips=[
             ("Day", "@time{0}"), ("Relapse-free", "@percent{0.0}%")]))
-        fig.legend.location = "bottom_left"
-        fig.legend.click_policy = "hide"
-        fig.legend.label_text_font_size = "16px" if large else "12px"
+        legend = fig.legend[0]
+        legend.click_policy = "hide"
+        legend.label_text_font_size = "16px" if large else "12px"
+        fig.add_layout(legend, "right")  # beside the plot: it never hides a curve
     return fig
 
 
@@ -124,8 +125,9 @@ def class_page(result: cards.Pool, *, large: bool = True) -> str:
         parts.append(f"<h2>Cards left out</h2><ul>{problems}</ul>")
     if result.arms:
         fig = pool_figure(result, large=large)
-        page = file_html(fig, INLINE, "The class's mice")
-        return page.replace("<body>", "<body>" + "".join(parts), 1)
+        # BokehJS, inline in the head, contains "<body>" too: the tag is the last one
+        head, tag, rest = file_html(fig, INLINE, "The class's mice").rpartition("<body>")
+        return head + tag + "".join(parts) + rest
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>The class's mice</title></head><body>{''.join(parts)}</body></html>")
 

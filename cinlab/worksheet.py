@@ -38,7 +38,8 @@ _DETAILS = re.compile(r"<details>.*?</details>", re.DOTALL)
 def _markdown(text: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    return markdown2html_mistune(text)
+    # no "¶" heading links on paper
+    return re.sub(r'<a class="anchor-link"[^>]*>[^<]*</a>', "", markdown2html_mistune(text))
 
 
 def _paper(source: str) -> str:
