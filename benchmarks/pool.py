@@ -83,6 +83,8 @@ def run_benchmarks(args) -> tuple[list[bc.Row], dict]:
                f"median of {len(timing['times'])}: read + validate every card, pool, "
                f"pool_figure, json_item (the document the browser receives, "
                f"{timing['result'] / 1000:.0f} kB); {bc.cpu_share(timing)}", timing),
+        bc.Row("  CPU time of pool and draw", bc.median(timing["cpu_times"]), "s",
+               note="median process CPU time: what it costs on an otherwise idle core"),
         bc.Row("  of which reading, validating and pooling", read["median"], "s",
                note=f"cards.pool alone; {pooled.arms['TI-KM'].n_runs} mice per arm pooled"),
         bc.Row("  size of one card", card_kb, "kB", note="two arms, no burden curves"),
