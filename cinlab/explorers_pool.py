@@ -242,8 +242,11 @@ class PowerExplorer(widgets.VBox):
                                               description="Your group's n",
                                               tooltip="Mice per arm in your group (0: none)",
                                               layout=widgets.Layout(width="14em"))
-        self.run_button = widgets.Button(description="Run", button_style="primary",
-                                         tooltip="Simulate the experiments")
+        # not "Run...": that label marks the lessons' simulation explorers
+        self.run_button = widgets.Button(description="Simulate experiments",
+                                         button_style="primary",
+                                         tooltip="Draw the experiments and test each one",
+                                         layout=widgets.Layout(width="auto"))
         self.run_button.on_click(lambda _: self.update())
         self.status = widgets.HTML()
         self.summary = widgets.HTML()
@@ -256,7 +259,8 @@ class PowerExplorer(widgets.VBox):
         if all(isinstance(a, Cohort) for a in self.arms.values()):
             self.update()
         else:
-            self.status.value = ("Press <b>Run</b>: each arm is simulated once as a pool of "
+            self.status.value = ("Press <b>Simulate experiments</b>: each arm is simulated once "
+                                 "as a pool of "
                                  f"{pool_size} mice, then experiments are drawn from it.")
 
     def _pools(self) -> dict[str, Cohort]:
@@ -408,11 +412,12 @@ class RobustnessExplorer(widgets.VBox):
                                   layout=widgets.Layout(width="34em"))
         self.n_runs = _count_slider(n_runs, 5, 200, 5, "Mice per arm and point")
         self.seed, self.executor, self.large = seed, executor, large
-        self.run_button = widgets.Button(description="Run", button_style="primary",
-                                         tooltip="Simulate both arms at every point")
+        self.run_button = widgets.Button(description="Simulate grid", button_style="primary",
+                                         tooltip="Simulate both arms at every point",
+                                         layout=widgets.Layout(width="auto"))
         self.run_button.on_click(lambda _: self.update())
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Progress")
-        self.status = widgets.HTML("Choose two assumptions, then press <b>Run</b>.")
+        self.status = widgets.HTML("Choose two assumptions, then press <b>Simulate grid</b>.")
         self.summary = widgets.HTML()
         self.result = None
         self.figure: figure | None = None
@@ -468,7 +473,8 @@ def explore_robustness(x: str = "bypass_gain", y: str = "aneuploidy_cost",
     large : bool, optional
         Bigger text for projectors.
     run : bool, optional
-        Simulate at once (default: wait for the Run button, since a grid takes a while).
+        Simulate at once (default: wait for the Simulate grid button, since a grid takes
+        a while).
     grids : mapping of assumption key to values, optional
         Other grids than the assumptions' own small ones.
     base : mapping, optional

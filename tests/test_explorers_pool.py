@@ -113,7 +113,7 @@ def test_explore_power_draws_a_curve_from_cohorts_and_reports_bad_sizes(explorer
 def test_explore_power_from_scenarios_waits_for_run():
     e = widgets.explore_power(ARMS, sizes=(3,), n_experiments=100, pool_size=4)
     assert e.result is None
-    assert "Press <b>Run</b>" in e.status.value
+    assert "Press <b>Simulate experiments</b>" in e.status.value
     e.run_button.click()
     assert e.result.pool_sizes[0] <= 4
     with pytest.raises(ValueError, match="needs two arms"):
