@@ -236,12 +236,14 @@ class PowerExplorer(widgets.VBox):
         self.sizes = widgets.Text(value=", ".join(str(n) for n in sizes),
                                   description="Mice per arm",
                                   tooltip="Experiment sizes to try, separated by commas",
+                                  style={"description_width": "initial"},
                                   layout=widgets.Layout(width="30em"))
         self.experiments = _count_slider(n_experiments, 100, 2000, 100, "Experiments per size")
         self.group_n = widgets.BoundedIntText(value=0, min=0, max=10_000,
                                               description="Your group's n",
                                               tooltip="Mice per arm in your group (0: none)",
-                                              layout=widgets.Layout(width="14em"))
+                                              style={"description_width": "initial"},
+                                              layout=widgets.Layout(width="16em"))
         # not "Run...": that label marks the lessons' simulation explorers
         self.run_button = widgets.Button(description="Simulate experiments",
                                          button_style="primary",
