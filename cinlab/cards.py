@@ -183,18 +183,7 @@ def _cohort(arm: Any) -> Cohort:
     """A cohort from a card's arm: the cohort format with the burden curves left out."""
     if not isinstance(arm, dict):
         raise ValueError(f"an arm must be a cohort record. Got {type(arm).__name__}.")
-    data = dict(arm)
-    try:
-        scenario = Scenario.from_dict(data["scenario"])
-        n = len(data["arrays"]["status"])
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"malformed cinlab cohort: {exc}") from exc
-    n_times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval).size
-    # a read-only view, no memory: cards carry no burden curves
-    nan = np.broadcast_to(np.float64(np.nan), (n, n_times))
-    for key in _NO_BURDEN:
-        data[key] = nan
-    return Cohort.from_dict(data)
+    return Cohort.from_dict(arm, burden=False)
 
 
 def read_card(data: str | bytes, name: str = "card") -> Card:

@@ -445,8 +445,12 @@ class Cohort(JSONFile):
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Cohort:
-        """Rebuild a Cohort from :meth:`to_dict` output, validating it."""
+    def from_dict(cls, data: dict, *, burden: bool = True) -> Cohort:
+        """Rebuild a Cohort from :meth:`to_dict` output, validating it.
+
+        With ``burden=False`` the record has no burden curves (a result card, see
+        :mod:`cinlab.cards`): they are left unknown (nan).
+        """
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a cinlab cohort: expected format {_FORMAT!r}.")
         f = Fields("cohort")
@@ -462,7 +466,8 @@ class Cohort(JSONFile):
         n_times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval).size
         for name in ("burden", "escaped_burden"):
             arrays[name] = f.array(f.get(data, name), name, "float", (n, n_times), lo=0,
-                                   hi=MAX_COUNT, nan=True)
+                                   hi=MAX_COUNT, nan=True) if burden else \
+                np.full((n, n_times), np.nan)
         if np.any(arrays["escaped_burden"] > arrays["burden"]):
             raise f.error("escaped_burden", "at most burden at every time",
                           float(arrays["escaped_burden"][
