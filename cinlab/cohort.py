@@ -273,10 +273,18 @@ class Cohort(JSONFile):
 
     # --------------------------------------------------------------- statistics
 
-    def _survival_data(self):
-        """Event and censoring times (days after therapy start) of treated runs."""
-        from scipy.stats import CensoredData
+    def relapse_outcomes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Follow-up of every treated run, as the survival analysis reads it.
 
+        Returns
+        -------
+        time : ndarray of float
+            Days after therapy start to the event, or to censoring.
+        event : ndarray of bool
+            True for a relapse (or a progression to ``max_cells`` without shrinking
+            below the relapse size), False for a censored run (eradicated, or still
+            relapse-free at the end of follow-up).
+        """
         treated = self.treated
         t0 = self.therapy_start_time[treated]
         relapse = self.relapse_time[treated]
@@ -285,11 +293,16 @@ class Cohort(JSONFile):
         progressed = np.isnan(relapse) & (status == MAX_CELLS)
         event = ~np.isnan(relapse) | progressed
         event_time = np.where(~np.isnan(relapse), relapse, end)
-        follow_up = self.scenario.duration - t0
-        censor_time = np.where(status == DURATION, end, follow_up)
-        return _SurvivalData(
-            CensoredData(uncensored=event_time[event], right=censor_time[~event]),
-            censor_time[~event], int(event.sum()), int(treated.sum()))
+        censor_time = np.where(status == DURATION, end, self.scenario.duration - t0)
+        return np.where(event, event_time, censor_time), event
+
+    def _survival_data(self):
+        """Event and censoring times (days after therapy start) of treated runs."""
+        from scipy.stats import CensoredData
+
+        time, event = self.relapse_outcomes()
+        return _SurvivalData(CensoredData(uncensored=time[event], right=time[~event]),
+                             time[~event], int(event.sum()), int(event.size))
 
     def survival(self, confidence: float = 0.95) -> Survival:
         """Kaplan-Meier relapse-free curve from therapy start (``scipy.stats.ecdf``).
@@ -432,8 +445,12 @@ class Cohort(JSONFile):
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Cohort:
-        """Rebuild a Cohort from :meth:`to_dict` output, validating it."""
+    def from_dict(cls, data: dict, *, burden: bool = True) -> Cohort:
+        """Rebuild a Cohort from :meth:`to_dict` output, validating it.
+
+        With ``burden=False`` the record has no burden curves (a result card, see
+        :mod:`cinlab.cards`): they are left unknown (nan).
+        """
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"not a cinlab cohort: expected format {_FORMAT!r}.")
         f = Fields("cohort")
@@ -449,7 +466,8 @@ class Cohort(JSONFile):
         n_times = np.arange(0.0, scenario.duration + 1e-9, scenario.record_interval).size
         for name in ("burden", "escaped_burden"):
             arrays[name] = f.array(f.get(data, name), name, "float", (n, n_times), lo=0,
-                                   hi=MAX_COUNT, nan=True)
+                                   hi=MAX_COUNT, nan=True) if burden else \
+                np.full((n, n_times), np.nan)
         if np.any(arrays["escaped_burden"] > arrays["burden"]):
             raise f.error("escaped_burden", "at most burden at every time",
                           float(arrays["escaped_burden"][

@@ -14,7 +14,9 @@ For follow-up cells and tests every explorer has ``scenario`` and ``result`` (th
 good ones), ``controls`` (by dotted name), ``run_button``, ``reset_button``,
 ``seed_box``, ``new_seed_button``, ``preset``, ``status``, ``summary`` (the text under
 the first figure), ``captions`` (the text under every figure), ``figures`` and
-``sources`` (the Bokeh data sources by name).
+``sources`` (the Bokeh data sources by name). The cohort explorers also have
+``card_saver``, the "Save result card" button that turns their result into a file the
+class pools with :func:`pool_cards` (lesson 06).
 
 Call :func:`setup` once at the top of a lesson: it loads BokehJS into the page
 (inline: lessons work offline) and picks normal or large text (projector mode: bigger
@@ -42,20 +44,36 @@ from jupyter_bokeh.widgets import BokehModel
 from . import params, plots, scenarios
 from .cohort import check_executor, simulate_many
 from .engine import kernels, simulate
+from .explorers_pool import (
+    CardSaver,
+    PoolExplorer,
+    PowerExplorer,
+    RobustnessExplorer,
+    explore_power,
+    explore_robustness,
+    pool_cards,
+)
 from .params import Scenario
 
 __all__ = [
     "ArmsExplorer",
+    "CardSaver",
     "CohortExplorer",
     "Explorer",
     "KaryotypeExplorer",
+    "PoolExplorer",
+    "PowerExplorer",
     "Quiz",
+    "RobustnessExplorer",
     "RunExplorer",
     "compare_arms",
     "explore_cohort",
     "explore_karyotypes",
+    "explore_power",
+    "explore_robustness",
     "explore_run",
     "make_control",
+    "pool_cards",
     "quiz",
     "setup",
 ]
@@ -561,6 +579,9 @@ class _CohortsExplorer(Explorer):
         self.executor = executor
         self.run_label = run_label
         super().__init__(base, controls, seed, large, auto_run=False, presets=presets)
+        # a group's result, saved as a small file to pool with the class (lesson 06)
+        self.card_saver = CardSaver(lambda: self.result, lambda: self.seed_box.value)
+        self.children = (*self.children, self.card_saver)
 
     def _cohorts(self, arms: Mapping[str, Scenario], seed: int) -> dict[str, Any]:
         """One cohort per scenario, all with the same seed (common random numbers)."""

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["engine.py", "cohort.py", "widgets.py", "backends.py"])
+@pytest.mark.parametrize("script", ["engine.py", "cohort.py", "widgets.py", "backends.py",
+                                    "pool.py"])
 def test_benchmark_quick_mode_runs(script, tmp_path):
     out = tmp_path / "result.json"
     proc = subprocess.run(

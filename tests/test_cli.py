@@ -627,7 +627,7 @@ def test_lab_with_a_port_in_use_fails_clearly_instead_of_moving(shipped, tmp_pat
 def test_each_subcommand_is_registered_by_one_function():
     names = [add.__name__ for add in cli.SUBCOMMANDS]
     assert names == ["add_lessons", "add_lab", "add_app", "add_run", "add_scenarios",
-                     "add_export"]
+                     "add_export", "add_pool"]
     parser = cli.build_parser()
     for command in ("lessons", "lab", "app", "run", "scenarios", "export"):
         assert parser.parse_args([command, "04"][: 2 if command in ("app", "export",

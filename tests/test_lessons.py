@@ -29,6 +29,7 @@ EXPECTED = [
     "03_chromosome_instability.ipynb",
     "04_cin_and_relapse.ipynb",
     "05_fighting_relapse.ipynb",
+    "06_the_class_is_the_lab.ipynb",
 ]
 
 
@@ -36,7 +37,7 @@ def lesson_id(path):
     return path.stem
 
 
-def test_the_six_lessons_are_there():
+def test_the_seven_lessons_are_there():
     assert [p.name for p in LESSONS] == EXPECTED
 
 

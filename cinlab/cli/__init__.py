@@ -48,6 +48,7 @@ from .lessons import (
     lesson_files,
     lessons_source,
 )
+from .pool import add_pool
 from .run import COHORT_COLUMNS, add_run, add_scenarios, cohort_csv, parse_value, run_csv
 from .serve import add_app, add_lab, app_command, app_environment, lab_command
 
@@ -89,6 +90,8 @@ examples:
   cinlab lab                        ...and open them in JupyterLab
   cinlab app 04                     lesson 04 as an app (no code) for the projector
   cinlab export 04 --out 04.html    lesson 04 as one web page (no Python needed to view)
+  cinlab export 04 --worksheet      lesson 04 as a printable worksheet
+  cinlab pool cards/*.json          the class's pooled result cards (lesson 06), one page
   cinlab scenarios                  the simulation presets
   cinlab run sotillo2010 --no-mad2 --runs 100 --seed 7 --out ti-k.csv
   cinlab run withdrawal --set growth.birth_rate=0.5 --out run.json
@@ -100,7 +103,7 @@ Run 'cinlab COMMAND --help' for the options of one command.
 #: The subcommands, in the order ``cinlab --help`` lists them: each function adds one
 #: (its parser, options and ``func``). A new subcommand is one more function here.
 SUBCOMMANDS: tuple[Callable[[AddCommand], None], ...] = (
-    add_lessons, add_lab, add_app, add_run, add_scenarios, add_export,
+    add_lessons, add_lab, add_app, add_run, add_scenarios, add_export, add_pool,
 )
 
 

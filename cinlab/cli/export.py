@@ -7,13 +7,38 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import AddCommand, CommandError, int_in, out_path, replace_atomic, require
-from .lessons import copy_lessons, find_lesson
+from .common import (
+    AddCommand,
+    CommandError,
+    int_in,
+    out_path,
+    replace_atomic,
+    require,
+    write_atomic,
+)
+from .lessons import copy_lessons, find_lesson, lessons_source
 
 __all__ = ["add_export"]
 
 
+def _cmd_worksheet(args: argparse.Namespace) -> int:
+    require("nbconvert", "nbconvert")
+    out = out_path(args.out, (".html", ".htm"))
+    given = Path(args.lesson).expanduser()
+    notebook = given if given.suffix == ".ipynb" and given.is_file() else \
+        find_lesson(args.lesson, lessons_source())
+    target = out if out is not None else Path(f"{notebook.stem}-worksheet.html")
+    from ..worksheet import worksheet_html
+
+    write_atomic(target, worksheet_html(notebook))
+    print(f"Wrote {target}: print it from any browser (goals, prediction boxes, questions "
+          "without answers).")
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
+    if args.worksheet:
+        return _cmd_worksheet(args)
     for module in ("nbclient", "nbconvert", "ipykernel"):
         require(module, module)
     out = out_path(args.out, (".html", ".htm"))
@@ -64,7 +89,7 @@ def add_export(command: AddCommand) -> None:
         "Bokeh is inside the file); the\ncontrols show their starting values but cannot "
         "change anything without Python.",
         "examples:\n  cinlab export 04\n  cinlab export 04 --out lesson04.html --hide-code\n"
-        "  cinlab export my_notes.ipynb")
+        "  cinlab export my_notes.ipynb\n  cinlab export 06 --worksheet")
     p.add_argument("lesson", metavar="LESSON",
                    help="lesson number (04) or file name, or the path of a notebook")
     p.add_argument("--out", metavar="FILE.html",
@@ -73,4 +98,7 @@ def add_export(command: AddCommand) -> None:
                    "app does")
     p.add_argument("--timeout", type=int_in(1, 86_400), default=600, metavar="SECONDS",
                    help="time allowed for one cell (default: 600)")
+    p.add_argument("--worksheet", action="store_true", help="write a printable worksheet "
+                   "instead (goals, boxes to write in, questions without answers); the "
+                   "lesson is not run")
     p.set_defaults(func=_cmd_export)

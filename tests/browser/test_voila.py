@@ -5,7 +5,8 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-APP_LESSONS = ["01_oncogene_addiction.ipynb", "04_cin_and_relapse.ipynb"]
+APP_LESSONS = ["01_oncogene_addiction.ipynb", "04_cin_and_relapse.ipynb",
+               "06_the_class_is_the_lab.ipynb"]
 
 
 @pytest.mark.parametrize("name", APP_LESSONS, ids=lambda n: n.removesuffix(".ipynb"))
