@@ -248,8 +248,13 @@ def test_normalize_moves_markers_to_tags_collapses_code_and_is_idempotent():
 
 
 def test_instructor_version_shows_the_code():
-    nb = tools.normalize(nbformat.v4.new_notebook(cells=[code("# NBVAL_CHECK_OUTPUT\n1")]))
+    nb = tools.normalize(nbformat.v4.new_notebook(cells=[
+        code("# NBVAL_CHECK_OUTPUT\n1"),
+        nbformat.v4.new_markdown_cell("[next](10_y.ipynb), [index](README.md), "
+                                      "[web](https://x.org/a.md), [up](../z.md)")]))
     out = tools.instructor_version(nb, "09_x.ipynb")
+    assert out.cells[2].source == ("[next](10_y.ipynb), [index](../README.md), "
+                                   "[web](https://x.org/a.md), [up](../z.md)")
     assert "jupyter" not in out.cells[1].metadata
     assert tools.is_check_cell(out.cells[1])
 

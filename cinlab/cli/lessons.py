@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from ..lesson_files import prepared
 from .common import DEFAULT_LESSONS_DIR, DIR_HELP, AddCommand, CommandError, UsageError
 
 __all__ = ["TEACHER_ONLY", "CopyReport", "add_lessons", "copy_lessons", "find_lesson",
@@ -171,11 +172,12 @@ def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = No
         for rel in files:
             src, target = source / rel, dest / rel
             _refuse_links_out(target, inside, rel)
+            data = prepared(src, rel, instructor=instructor, teacher_only=TEACHER_ONLY)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target)
+                target.write_bytes(data)
                 report.copied.append(rel)
-            elif target.read_bytes() == src.read_bytes():
+            elif target.read_bytes() == data:
                 report.unchanged.append(rel)
             elif force:
                 if report.backup is None:
@@ -183,7 +185,7 @@ def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = No
                 saved = report.backup / rel
                 saved.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(target, saved)
-                shutil.copyfile(src, target)
+                target.write_bytes(data)
                 report.replaced.append(rel)
             else:
                 report.kept.append(rel)
