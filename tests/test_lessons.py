@@ -135,7 +135,8 @@ def test_teacher_guide_covers_every_lesson_and_every_setting():
     for path in LESSONS:
         assert f"## {tools.lesson_number(path)} · " in guide
     for words in ("Binder", "JupyterHub", "Offline", "cinlab lessons", "cinlab lab",
-                  "make lab", 'pip install "cinlab[lessons]"'):
+                  "make lab", 'pip install "cinlab[lessons] @ git+$CINLAB_REPO"',
+                  "pip wheel"):
         assert words in guide
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from .. import __version__
 from ..lesson_files import prepared
-from .common import DEFAULT_LESSONS_DIR, DIR_HELP, AddCommand, CommandError, UsageError
+from .common import (
+    DEFAULT_LESSONS_DIR,
+    DIR_HELP,
+    INSTALL_LESSONS,
+    AddCommand,
+    CommandError,
+    UsageError,
+)
 
 __all__ = ["TEACHER_ONLY", "CopyReport", "add_lessons", "copy_lessons", "find_lesson",
            "lesson_files", "lessons_source"]
@@ -39,7 +46,7 @@ def lessons_source() -> Path:
     if checkout.is_dir():
         return checkout
     raise CommandError("this cinlab installation has no lessons; reinstall it with: "
-                       "pip install 'cinlab[lessons]'")
+                       + INSTALL_LESSONS)
 
 
 def _skipped(part: str) -> bool:

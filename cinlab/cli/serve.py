@@ -45,6 +45,12 @@ def _running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+#: JupyterLab options: without the notebook_shim server extension (compatibility with
+#: classic-notebook configuration, which cinlab does not use), whose start-up reads every
+#: server option and so prints "ServerApp.token config is deprecated" at every start.
+QUIET_LAB = ("--ServerApp.jpserver_extensions=notebook_shim=False",)
+
+
 def lab_command(directory: str | Path, *, port: int | None = None,
                 open_browser: bool = True, as_root: bool | None = None) -> list[str]:
     """The command line that opens ``directory`` in JupyterLab.
@@ -70,7 +76,7 @@ def lab_command(directory: str | Path, *, port: int | None = None,
         The argv, starting with this Python interpreter.
     """
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={LOCALHOST}",
-           f"--ServerApp.root_dir={Path(directory).absolute()}"]
+           f"--ServerApp.root_dir={Path(directory).absolute()}", *QUIET_LAB]
     if port is not None:
         # a port that is taken is an error, not a reason to move silently to the next
         cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
