@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -114,3 +115,20 @@ def test_no_install_command_relies_on_a_package_index(name):
     text = (ROOT / name).read_text(encoding="utf-8")
     assert not re.search(r"""pip install ["']cinlab\[lessons\]["']""", text)
     assert "OWNER/REPO" not in text
+
+
+def test_cinlab_export_starts_its_kernel_without_the_tcp_warning(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nbformat.write(nb, tmp_path / "tiny.ipynb")
+    sub = tmp_path / "elsewhere"  # the kernel runs in the notebook's folder, not here
+    sub.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "cinlab", "export", str(tmp_path / "tiny.ipynb"),
+         "--out", str(tmp_path / "tiny.html")],
+        cwd=sub, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "without encryption" not in result.stderr
+    assert "WARNING" not in result.stderr
+    assert "42" in (tmp_path / "tiny.html").read_text(encoding="utf-8")
