@@ -23,6 +23,9 @@ source "$(dirname "$0")/check_env.sh"
 step "new virtual environment in $work/venv"
 "$python" -m venv "$work/venv"
 bin="$work/venv/bin"
+# The pip that comes with Python 3.11 (23.x) refuses a git+file:/// URL (no host): with
+# a current pip the local repository stands in for the public URL.
+"$bin/python" -m pip install --quiet --upgrade pip
 
 CINLAB_REPO="file://$repo"
 step "pip install \"cinlab[lessons] @ git+\$CINLAB_REPO\" -c binder/requirements.txt"
