@@ -132,3 +132,25 @@ def test_cinlab_export_starts_its_kernel_without_the_tcp_warning(tmp_path):
     assert "without encryption" not in result.stderr
     assert "WARNING" not in result.stderr
     assert "42" in (tmp_path / "tiny.html").read_text(encoding="utf-8")
+
+
+def test_the_app_template_removes_exactly_the_cdn_links_of_voilas_page(tmp_path):
+    import sys as _sys
+
+    from cinlab import app_page
+
+    ours = (app_page.JUPYTER_DATA / "voila/templates/cinlab/index.html.j2").read_text()
+    voila_lab = Path(_sys.prefix, "share/jupyter/voila/templates/lab/index.html.j2")
+    links = [line.strip() for line in voila_lab.read_text().splitlines()
+             if "https://" in line and "<link" in line]
+    assert len(links) == 2  # Font Awesome 5 and its v4 shims, in voila 0.5.13
+    for link in links:
+        assert f"replace('{link}', '')" in ours, link
+    assert ".celltag_notebook-only" in ours
+    assert ".cinlab-notebook-only" in ours
+    written = app_page.install(tmp_path)
+    assert (written[0] / "index.html.j2").read_text() == ours
+    assert json.loads(written[1].read_text()) == {
+        "VoilaConfiguration": {"template": "cinlab"}}
+    env = app_page.voila_environment({"JUPYTER_PATH": "/x"})
+    assert env["JUPYTER_PATH"].split(os.pathsep) == [str(app_page.JUPYTER_DATA), "/x"]

@@ -217,6 +217,22 @@ def test_rules_catch_logic_long_cells_and_missing_outputs(tmp_path):
     assert "not in its stored form" in problems
 
 
+def test_notebook_only_instructions_must_be_marked(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("Press Shift + Enter. Then run the cell below."),
+        nbformat.v4.new_markdown_cell(
+            'Move the slider. <span class="cinlab-notebook-only">Press Shift+Enter.</span>'),
+        nbformat.v4.new_markdown_cell("Run the cells in order.",
+                                      metadata={"tags": ["notebook-only"]}),
+    ])
+    path = tmp_path / "09_test.ipynb"
+    path.write_text(tools.dumps(nb), encoding="utf-8")
+    found = [p for p in tools.lesson_problems(path) if "notebook-only instruction" in p]
+    assert len(found) == 2
+    assert "'Shift + Enter'" in found[0]
+    assert "'run the cell'" in found[1]
+
+
 def test_a_quiz_spanning_many_lines_counts_as_one_statement():
     source = 'widgets.quiz(\n    "Q?",\n    options=[\n        ("a", True, "b"),\n    ],\n)'
     assert tools.statements(source) == 1

@@ -77,6 +77,12 @@ CHECK_TAG = NBVAL_MARKERS["NBVAL_CHECK_OUTPUT"]
 GOING_FURTHER_TAG = "going-further"
 #: A cell that only makes sense in a notebook: Voila and the static export leave it out.
 NOTEBOOK_ONLY_TAG = "notebook-only"
+#: Instructions that only make sense in a running notebook: outside notebook-only
+#: markup they would show in the Voila app and the static export.
+NOTEBOOK_ONLY_TEXT = re.compile(
+    r"Shift\s*\+\s*Enter|\b[Rr]un (?:the|this|these|all|each) (?:code )?cells?\b")
+_NOTEBOOK_ONLY_SPAN = re.compile(
+    r'<(span|div) class="cinlab-notebook-only">.*?</\1>', re.DOTALL)
 _MARKER_LINE = re.compile(r"^[ \t]*#+[ \t]*(" + "|".join(NBVAL_MARKERS) + r")[ \t]*$")
 #: Notebook metadata as JupyterLab writes it once a Python kernel is connected. Stored in
 #: full so that opening a lesson changes nothing (JupyterLab marks a notebook modified
@@ -482,8 +488,10 @@ def header(path: Path) -> Header:
     objectives: tuple[str, ...] = ()
     for cell in cells[:3]:
         if "## Learning objectives" in cell.source:
+            source = re.sub(r'<span class="cinlab-notebook-only">(.*?)</span>', r"\1",
+                            cell.source)
             objectives = tuple(m.strip() for m in
-                               re.findall(r"^[-*]\s+(.+)$", cell.source, re.MULTILINE))
+                               re.findall(r"^[-*]\s+(.+)$", source, re.MULTILINE))
     if not objectives:
         raise ValueError(f"{path.name}: one of the first cells must be '## Learning "
                          "objectives' with a bullet list.")
@@ -634,6 +642,13 @@ def lesson_problems(path: Path) -> list[str]:
             problems.append(f"{name}: section '{heading}' is out of template order.")
         else:
             position = found.start()
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or NOTEBOOK_ONLY_TAG in tags(cell):
+            continue
+        for found in NOTEBOOK_ONLY_TEXT.finditer(_NOTEBOOK_ONLY_SPAN.sub("", cell.source)):
+            problems.append(f"{name}: notebook-only instruction {found.group(0)!r} would show "
+                            f"in the app: wrap it in <span class=\"cinlab-notebook-only\">"
+                            f" or tag the cell {NOTEBOOK_ONLY_TAG!r}.")
     if markdown.count("<details>") != markdown.count("</details>"):
         problems.append(f"{name}: unbalanced <details> blocks.")
     if "<summary>Solution</summary>" not in markdown:

@@ -18,6 +18,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
+from ..app_page import VOILA_OPTIONS, voila_environment
 from .common import (
     DEFAULT_LESSONS_DIR,
     DIR_HELP,
@@ -112,7 +113,7 @@ def app_command(notebook: str | Path, *, port: int) -> list[str]:
     return [sys.executable, "-m", "voila", str(Path(notebook).absolute()), "--no-browser",
             f"--port={port}", f"--Voila.ip={LOCALHOST}", "--Voila.port_retries=0",
             "--Voila.auto_token=True", "--MappingKernelManager.cull_idle_timeout=600",
-            "--MappingKernelManager.cull_interval=60"]
+            "--MappingKernelManager.cull_interval=60", *VOILA_OPTIONS]
 
 
 def app_environment(token: str, large: bool = False) -> dict[str, str]:
@@ -132,7 +133,7 @@ def app_environment(token: str, large: bool = False) -> dict[str, str]:
     """
     if not token:
         raise ValueError("the Voila token must not be empty.")
-    env = {**os.environ, "JUPYTER_TOKEN": token}
+    env = voila_environment({**os.environ, "JUPYTER_TOKEN": token})
     if large:
         env[LARGE_ENV] = "1"
     return env
