@@ -344,13 +344,16 @@ def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, Exec
     """
     from nbclient import NotebookClient
 
+    from cinlab.export import kernel_transport_config
+
     nb = read(path)
     work = copy.deepcopy(nb)
     work.cells.append(nbformat.v4.new_code_cell(_PEAK_MEMORY_PROBE))
     client = NotebookClient(work, kernel_manager_class=_kernel_manager_class(),
                             kernel_name="python3", timeout=timeout,
                             record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            config=kernel_transport_config())
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
