@@ -564,8 +564,10 @@ NOTEBOOK_ONLY = ".cinlab-notebook-only, .celltag_notebook-only"
 #: them). The loaded module is used and nothing fails. JupyterLab pages must log none.
 VERSION_WARNING = "Unsatisfied version"
 VOILA_VERSION_WARNING = re.compile(
-    r"^Unsatisfied version [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton "
-    r"module @jupyterlab/[a-z-]+ \(required \^[0-9.]+\)")
+    r"^(Unsatisfied version [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton "
+    r"module @jupyterlab/[a-z-]+ \(required \^[0-9.]+\)"
+    r"|No satisfying version \(\^[0-9.]+\) of shared module @jupyterlab/[a-z-]+ found in "
+    r"shared scope default\.\nAvailable versions: [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT)")
 
 
 def is_modified(page: Any) -> bool:
@@ -583,6 +585,13 @@ def visible_notebook_only(page: Any) -> list[str]:
     """Text of notebook-only elements that are visible on the page."""
     return page.locator(NOTEBOOK_ONLY).evaluate_all(
         "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)")
+
+
+def expand_all_code(page: Any) -> None:
+    """Show the code of every cell (View menu): a collapsed cell shows no prompt, and
+    :func:`wait_for_run_all` reads the prompts."""
+    page.get_by_role("menuitem", name="View", exact=True).click()
+    page.get_by_role("menuitem", name="Expand All Code", exact=True).click()
 
 
 def run_all_cells(page: Any) -> None:

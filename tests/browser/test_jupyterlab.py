@@ -19,13 +19,14 @@ def test_lesson_runs_and_responds_in_jupyterlab(path, browser, jupyterlab, artif
             h.open_lab_notebook(bp, jupyterlab, path.name)
             # opened as `cinlab lessons` copies it: nothing to save yet, no code shown
             assert not h.is_modified(bp.page), f"{path.name} is marked modified on opening"
+            assert h.visible_code_editors(bp.page) <= plan.n_open_code_cells, (
+                f"{path.name}: code visible in a student lesson")
+            assert "NBVAL" not in bp.page.locator(".jp-Notebook").inner_text()
+            h.expand_all_code(bp.page)
             h.run_all_cells(bp.page)
             seconds = h.wait_for_run_all(bp.page, plan.n_code_cells)
             print(f"{path.name}: Run All took {seconds:.1f} s")
             h.check_rendered_lesson(bp, plan, artifacts / "jupyterlab" / path.stem)
-            assert h.visible_code_editors(bp.page) == plan.n_open_code_cells, (
-                f"{path.name}: code visible in a student lesson")
-            assert "NBVAL" not in bp.page.locator(".jp-Notebook").inner_text()
     finally:
         # one kernel at a time on 2 cores; the page is closed first, so JupyterLab does
         # not react to its kernel going away
