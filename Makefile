@@ -1,5 +1,5 @@
 # Set-up and checks for cinlab. On a fresh machine (python3 with venv) you need only:
-#   make lab    open the lessons in JupyterLab
+#   make lab    open the lessons in JupyterLab (a working copy in my-lessons/)
 #   make test   run the test suite
 # Both create .venv first. Override the interpreter with e.g. `make test PYTHON=python3.12`
 # and pass pytest options with e.g. `make test PYTEST_ARGS='-k cohort'`.
@@ -9,16 +9,20 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
-# Written after a complete install; it lives inside .venv so deleting .venv also
-# forgets it. Make re-installs when either dependency file is newer than the stamp.
+# Written after a complete install; they live inside .venv so deleting .venv also
+# forgets them. Make re-installs when a dependency file is newer than its stamp: the
+# lesson stack (STAMP) for `make lab`, the test tools on top of it (TEST_STAMP) for
+# `make test` and `make lint`.
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+# `make lab` works on a copy made by `cinlab lessons` (git-ignored): students' edits never
+# change the tracked lessons, and the teacher material is not served.
+LESSONS_COPY ?= my-lessons
 
-# JupyterLab refuses to start as root (containers, CI) without --allow-root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-
-.PHONY: venv lab test test-fast lint typecheck clean
+.PHONY: venv test-venv lab test test-fast lint typecheck clean
 
 venv: $(STAMP)
+test-venv: $(TEST_STAMP)
 
 # The pinned stack first, then cinlab itself with --no-deps so that nothing is resolved
 # beyond binder/requirements.txt; pip check then fails if the pins miss a dependency.
@@ -30,24 +34,30 @@ $(STAMP): pyproject.toml binder/requirements.txt
 	$(BIN)/python -m pip check
 	touch $@
 
-# Listens on 127.0.0.1 only, with JupyterLab's default token: open the URL it prints.
+$(TEST_STAMP): $(STAMP) requirements-test.txt
+	$(BIN)/python -m pip install -r binder/requirements.txt -r requirements-test.txt
+	$(BIN)/python -m pip check
+	touch $@
+
+# `cinlab lab` copies the lessons into $(LESSONS_COPY) (never overwriting a file there)
+# and starts JupyterLab on 127.0.0.1 with its login token: open the URL it prints.
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) lessons/
+	$(BIN)/cinlab lab $(LESSONS_COPY)
 
 # Any pytest failure fails make, including exit code 5 (no tests collected).
-test: venv
+test: test-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick check while working: no slow statistical runs, no real browser.
-test-fast: venv
+test-fast: test-venv
 	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
-lint: venv
+lint: test-venv
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy cinlab
 
 # Static type check of the package (mypy, from the test extra).
-typecheck: venv
+typecheck: test-venv
 	$(BIN)/python -m mypy cinlab
 
 clean:

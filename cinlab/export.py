@@ -13,7 +13,11 @@
   from the kernel at the end of the run), HTML and labels as they are, and every
   control (slider, dropdown, checkbox, ...) as a disabled copy showing its value.
 - MathJax, require.js and mermaid, which nbconvert's template loads from CDNs, are left
-  out: LaTeX in markdown cells stays as source text.
+  out. LaTeX formulas in markdown cells (``$...$``, ``$$...$$``) are written as MathML
+  instead (:mod:`cinlab.mathml`), which browsers draw without any script, and inline
+  HTML such as ``<sup>`` is kept as written.
+- Cells tagged ``notebook-only`` and text marked ``class="cinlab-notebook-only"``
+  (instructions such as "press Shift + Enter") are left out of the page.
 
 Bokeh, ipywidgets, nbclient and nbconvert are imported inside the functions (they come
 with the ``lessons`` extra), so ``import cinlab`` never loads them.
@@ -24,7 +28,9 @@ from __future__ import annotations
 import datetime
 import html
 import json
+import os
 import re
+import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -94,7 +100,12 @@ _TEMPLATE = """\
 {%- endblock body_header -%}
 """
 
+#: Cells with this tag only make sense in a running notebook; the page leaves them out.
+NOTEBOOK_ONLY_TAG = "notebook-only"
+
 _CSS = """
+.cinlab-notebook-only { display: none !important; }
+math[display="block"] { margin: 0.8em 0; font-size: 115%; }
 .cinlab-static-banner { margin: 1em auto; max-width: 60em; padding: 0.6em 1em;
   border-left: 4px solid #0072B2; background: #eef5fb; font-family: sans-serif; }
 .cinlab-static-hbox { display: flex; flex-flow: row wrap; gap: 0.5em; align-items: flex-start; }
@@ -283,6 +294,45 @@ def _bokeh_head(static: _StaticWidgets, uses_show: bool) -> str:
     return Resources(mode="inline", components=components).render_js()
 
 
+def _exporter_class() -> type:
+    """The HTML exporter of nbconvert, with formulas as MathML and inline HTML kept."""
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    from .mathml import latex_to_mathml
+
+    class _Renderer(IPythonRenderer):
+        def inline_html(self, html: str) -> str:
+            # nbconvert embeds images by parsing every inline tag on its own, which
+            # turns "<sup>2</sup>" into "<sup></sup>2": only <img> needs that.
+            return super().inline_html(html) if "<img" in html.lower() else html
+
+        def block_math(self, body: str) -> str:
+            return latex_to_mathml(body, display=True)
+
+        def inline_math(self, body: str) -> str:
+            return latex_to_mathml(body)
+
+        def latex_environment(self, name: str, body: str) -> str:
+            raise ValueError(f"\\begin{{{name}}} in a markdown cell: the static export "
+                             "writes only $...$ and $$...$$ formulas.")
+
+    class _Exporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context: Any, source: str) -> str:
+            cell = context.get("cell", {})
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            renderer = _Renderer(escape=False, attachments=cell.get("attachments", {}),
+                                 embed_images=self.embed_images, path=path,
+                                 anchor_link_text=self.anchor_link_text,
+                                 exclude_anchor_links=self.exclude_anchor_links,
+                                 **self.lexer_options)
+            return MarkdownWithMath(renderer=renderer).render(source)
+
+    return _Exporter
+
+
 def render_html(nb: Any, *, title: str | None = None, hide_code: bool = False,
                 bundles: Mapping[str, Any] | None = None,
                 resources_path: str | Path | None = None) -> str:
@@ -309,10 +359,11 @@ def render_html(nb: Any, *, title: str | None = None, hide_code: bool = False,
         The HTML page. It loads no script from the network.
     """
     from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
 
     from . import __version__
 
+    nb.cells = [c for c in nb.cells
+                if NOTEBOOK_ONLY_TAG not in c.get("metadata", {}).get("tags", [])]
     stored = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     static = _StaticWidgets(stored, bundles or {})
     uses_show = False
@@ -340,7 +391,7 @@ def render_html(nb: Any, *, title: str | None = None, hide_code: bool = False,
         "values and do not change anything here. Open the notebook in JupyterLab "
         "(<code>cinlab lab</code>) to explore."
     )
-    exporter = HTMLExporter(
+    exporter = _exporter_class()(
         template_name="lab",
         extra_loaders=[DictLoader({"cinlab_static.html.j2": _TEMPLATE})],
         template_file="cinlab_static.html.j2",
@@ -359,6 +410,25 @@ def render_html(nb: Any, *, title: str | None = None, hide_code: bool = False,
         resources["metadata"]["path"] = str(resources_path)
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+def kernel_transport_config() -> Any:
+    """Configuration for a kernel that talks to this process over Unix sockets (IPC).
+
+    Over TCP (the default, and the only choice on Windows) ipykernel 7 warns at every
+    start that the local connection is not encrypted; IPC sockets are files only this
+    user can open. Their path is absolute (a relative one would be read from the
+    kernel's working folder by the kernel and from this one by the client) and short
+    (a socket path has at most about 100 characters).
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(tempfile.gettempdir(),
+                                               f"cinlab-kernel-{uuid.uuid4().hex[:12]}")
+    return config
 
 
 def execute(nb: Any, cwd: str | Path, timeout: int = 600) -> dict[str, Any]:
@@ -388,7 +458,8 @@ def execute(nb: Any, cwd: str | Path, timeout: int = 600) -> dict[str, Any]:
     from nbclient.exceptions import CellExecutionError
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}})
+                            resources={"metadata": {"path": str(cwd)}},
+                            config=kernel_transport_config())
     client.reset_execution_trackers()
     bundles: dict[str, Any] = {}
     with client.setup_kernel():

@@ -1,8 +1,8 @@
 """The lessons: they run and reproduce their checked numbers, follow the lesson rules,
 and every generated file (instructor versions, index, teacher-guide numbers) is current.
 
-The notebooks are executed by nbval in a child pytest (``--nbval-lax``: only cells marked
-``# NBVAL_CHECK_OUTPUT`` are compared with their stored output), with this project's
+The notebooks are executed by nbval in a child pytest (``--nbval-lax``: only cells tagged
+``nbval-check-output`` are compared with their stored output), with this project's
 pytest configuration, hence ``filterwarnings = error``. ``tools/lessons.py`` is the
 tooling that writes the files checked here; its rules are tested on small notebooks.
 """
@@ -64,9 +64,34 @@ def test_every_check_cell_has_a_stored_output(path):
     nb = tools.read(path)
     checks = [c for c in nb.cells if tools.is_check_cell(c)]
     assert len(checks) >= tools.MIN_CHECK_CELLS
-    empty = [c.source.splitlines()[1] for c in checks
+    empty = [c.source.splitlines()[0] for c in checks
              if c.execution_count is None or not tools.output_text(c).strip()]
     assert empty == [], "run `python tools/lessons.py execute`"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_students_see_no_test_marker_and_no_code_by_default(path):
+    nb = tools.read(path)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert "NBVAL" not in cell.source.upper(), (
+            f"{path.name}: a test marker in a student's cell (use a tag; run "
+            f"`python tools/lessons.py normalize`):\n{cell.source}")
+        if tools.GOING_FURTHER_TAG not in tools.tags(cell):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
+                f"{path.name}: code shown to students:\n{cell.source}")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_lessons_are_stored_as_jupyterlab_writes_them(path):
+    # JupyterLab marks a notebook modified on opening when its metadata differs from
+    # what the kernel reports; only the Python version is left to `cinlab lessons`.
+    nb = tools.read(path)
+    assert tools.dumps(tools.normalize(nb)) == path.read_text(encoding="utf-8")
+    assert nb.metadata.language_info == tools.LANGUAGE_INFO
+    assert nb.metadata.kernelspec == tools.KERNELSPEC
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
@@ -111,7 +136,8 @@ def test_teacher_guide_covers_every_lesson_and_every_setting():
     for path in LESSONS:
         assert f"## {tools.lesson_number(path)} · " in guide
     for words in ("Binder", "JupyterHub", "Offline", "cinlab lessons", "cinlab lab",
-                  "make lab", 'pip install "cinlab[lessons]"'):
+                  "make lab", 'pip install "cinlab[lessons] @ git+$CINLAB_REPO"',
+                  "pip wheel"):
         assert words in guide
 
 
@@ -125,13 +151,18 @@ def code(source, outputs=(), count=None):
     return cell
 
 
+def tagged(cell, *names):
+    cell.metadata["tags"] = list(names)
+    return cell
+
+
 def stdout(text):
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
 def test_clean_keeps_only_check_cell_text_and_drops_widget_state():
     nb = nbformat.v4.new_notebook(cells=[
-        code("# NBVAL_CHECK_OUTPUT\nprint(1)", [stdout("1\n")], 7),
+        tagged(code("print(1)", [stdout("1\n")], 7), "nbval-check-output"),
         code("widgets.setup()", [{"output_type": "display_data",
                                   "data": {"text/html": "<script>big</script>"}}], 8),
     ])
@@ -146,8 +177,8 @@ def test_clean_keeps_only_check_cell_text_and_drops_widget_state():
 
 def test_clean_refuses_a_check_cell_that_writes_to_stderr():
     nb = nbformat.v4.new_notebook(cells=[
-        code("# NBVAL_CHECK_OUTPUT\nwarn()", [{"output_type": "stream", "name": "stderr",
-                                               "text": "Warning"}], 1),
+        tagged(code("warn()", [{"output_type": "stream", "name": "stderr",
+                                 "text": "Warning"}], 1), "nbval-check-output"),
     ])
     with pytest.raises(ValueError, match="check cells may only print"):
         tools.clean(nb)
@@ -167,7 +198,8 @@ def test_rules_catch_logic_long_cells_and_missing_outputs(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# 09 · Test\n\n**Question:** Q?\n\n"
                                       "**Time:** 5 minutes · **Level:** any"),
-        code("# NBVAL_CHECK_OUTPUT\nprint(1)"),
+        tagged(code("print(1)"), "nbval-check-output"),
+        code("# NBVAL_IGNORE_OUTPUT\nprint(3)"),
         code("for i in range(3):\n    print(i)"),
         code(long_cell),
         code("print(2)", [stdout("2\n")], 3),
@@ -181,6 +213,25 @@ def test_rules_catch_logic_long_cells_and_missing_outputs(tmp_path):
     assert "output stored in a cell that is not checked" in problems
     assert "no '## Learning objectives' section" in problems
     assert "no self-check quiz" in problems
+    assert "test marker ['NBVAL_IGNORE_OUTPUT'] in the source a student sees" in problems
+    assert "code shown to students" in problems
+    assert "not in its stored form" in problems
+
+
+def test_notebook_only_instructions_must_be_marked(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("Press Shift + Enter. Then run the cell below."),
+        nbformat.v4.new_markdown_cell(
+            'Move the slider. <span class="cinlab-notebook-only">Press Shift+Enter.</span>'),
+        nbformat.v4.new_markdown_cell("Run the cells in order.",
+                                      metadata={"tags": ["notebook-only"]}),
+    ])
+    path = tmp_path / "09_test.ipynb"
+    path.write_text(tools.dumps(nb), encoding="utf-8")
+    found = [p for p in tools.lesson_problems(path) if "notebook-only instruction" in p]
+    assert len(found) == 2
+    assert "'Shift + Enter'" in found[0]
+    assert "'run the cell'" in found[1]
 
 
 def test_a_quiz_spanning_many_lines_counts_as_one_statement():
@@ -188,3 +239,47 @@ def test_a_quiz_spanning_many_lines_counts_as_one_statement():
     assert tools.statements(source) == 1
     assert tools.forbidden("[x for x in range(3)]") == []
     assert tools.forbidden("f = lambda x: x") == ["Lambda"]
+
+
+def test_normalize_moves_markers_to_tags_collapses_code_and_is_idempotent():
+    nb = nbformat.v4.new_notebook(cells=[
+        code("# NBVAL_CHECK_OUTPUT\n\nprint(1)"),
+        code("x = 1  # NBVAL_SKIP is not a marker here\n#NBVAL_IGNORE_OUTPUT\ny = 2"),
+        tagged(code("# NBVAL_RAISES_EXCEPTION\n1 / 0"), "going-further"),
+        nbformat.v4.new_markdown_cell("# NBVAL_CHECK_OUTPUT in text stays"),
+    ])
+    once = tools.normalize(nb)
+    first, second, third, text = once.cells
+    assert first.source == "print(1)"
+    assert tools.tags(first) == ["nbval-check-output"]
+    assert tools.is_check_cell(first)
+    assert second.source == "x = 1  # NBVAL_SKIP is not a marker here\ny = 2"
+    assert tools.tags(second) == ["nbval-ignore-output"]
+    assert tools.tags(third) == ["going-further", "nbval-raises-exception"]
+    assert first.metadata.jupyter.source_hidden
+    assert second.metadata.jupyter.source_hidden
+    assert "jupyter" not in third.metadata  # going further: code shown
+    assert text.source.startswith("# NBVAL_CHECK_OUTPUT")
+    assert once.metadata.language_info == tools.LANGUAGE_INFO
+    assert tools.dumps(tools.normalize(once)) == tools.dumps(once)
+    assert not tools.is_check_cell(nb.cells[0])  # the input is not modified
+
+
+def test_instructor_version_shows_the_code():
+    nb = tools.normalize(nbformat.v4.new_notebook(cells=[
+        code("# NBVAL_CHECK_OUTPUT\n1"),
+        nbformat.v4.new_markdown_cell("[next](10_y.ipynb), [index](README.md), "
+                                      "[web](https://x.org/a.md), [up](../z.md)")]))
+    out = tools.instructor_version(nb, "09_x.ipynb")
+    assert out.cells[2].source == ("[next](10_y.ipynb), [index](../README.md), "
+                                   "[web](https://x.org/a.md), [up](../z.md)")
+    assert "jupyter" not in out.cells[1].metadata
+    assert tools.is_check_cell(out.cells[1])
+
+
+def test_nbval_reads_the_tags_normalize_writes():
+    from nbval.plugin import find_metadata_tags
+
+    for tag in tools.NBVAL_MARKERS.values():
+        assert dict(find_metadata_tags({"tags": [tag]})), tag
+    assert dict(find_metadata_tags({"tags": [tools.CHECK_TAG]})) == {"check": True}

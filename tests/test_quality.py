@@ -59,10 +59,11 @@ def test_legacy_numpy_random_api_is_banned_in_the_package():
     assert "NPY002" in codes, result.stdout + result.stderr
 
 
-def binder_pins() -> dict[str, str]:
-    """Map each distribution pinned in binder/requirements.txt to its exact version."""
+def binder_pins(files=("binder/requirements.txt", "requirements-test.txt")) -> dict[str, str]:
+    """Map each distribution pinned in the requirement files to its exact version."""
     pins = {}
-    for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines():
+    lines = [x for f in files for x in (ROOT / f).read_text().splitlines()]
+    for line in lines:
         line = line.split("#", 1)[0].strip()
         if line:
             requirement = Requirement(line)
@@ -74,14 +75,21 @@ def binder_pins() -> dict[str, str]:
 
 def test_binder_pins_satisfy_the_declared_dependencies():
     pins = binder_pins()
+    lesson_pins = binder_pins(("binder/requirements.txt",))
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
+    for line in [*project["dependencies"], *extras["lessons"]]:
+        name = canonicalize_name(Requirement(line).name)
+        assert name in lesson_pins, f"{name} is a lesson dependency not pinned for Binder"
+    test_pins = binder_pins(("requirements-test.txt",))
+    assert not set(test_pins) & set(lesson_pins), "a pin in both requirement files"
+    assert {"pytest", "playwright", "nbval", "hypothesis", "ruff"} <= set(test_pins)
     for line in [*project["dependencies"], *extras["lessons"], *extras["test"]]:
         requirement = Requirement(line)
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{name} is declared in pyproject.toml but not pinned for Binder"
+        assert name in pins, f"{name} is declared in pyproject.toml but not pinned"
         assert requirement.specifier.contains(pins[name]), (
-            f"binder/requirements.txt pins {name}=={pins[name]}, "
+            f"the requirement files pin {name}=={pins[name]}, "
             f"outside pyproject.toml's {requirement.specifier}"
         )
 

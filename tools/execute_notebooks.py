@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from cinlab.export import kernel_transport_config
+
 
 def main(argv: list[str]) -> int:
     """Execute ``argv[1:]`` inside folder ``argv[0]``; return 1 if any failed."""
@@ -21,8 +23,10 @@ def main(argv: list[str]) -> int:
         nb = nbformat.read(folder / name, as_version=4)
         start = time.perf_counter()
         try:
+            # the installed cinlab's kernel settings: no warning about TCP on every start
             NotebookClient(nb, timeout=900, kernel_name="python3",
-                           resources={"metadata": {"path": str(folder)}}).execute()
+                           resources={"metadata": {"path": str(folder)}},
+                           config=kernel_transport_config()).execute()
         except Exception as exc:  # report every notebook, then fail
             failed.append(name)
             last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""

@@ -4,15 +4,21 @@ The six source notebooks ``lessons/NN_topic.ipynb`` are the only hand-written le
 files. Everything else is generated from them by this script and checked by
 ``tests/test_lessons.py``:
 
+``normalize [NOTEBOOK ...]``
+    Bring the source lessons to their stored form (idempotent): nbval comment markers
+    (``# NBVAL_CHECK_OUTPUT`` and the others) become cell tags (``nbval-check-output``,
+    ...), every code cell is collapsed (``jupyter.source_hidden``) unless tagged
+    ``going-further``, and the notebook metadata is what JupyterLab writes on opening
+    (kernel spec, full language info), so a lesson does not show as modified when opened.
 ``execute [--time] [NOTEBOOK ...]``
     Re-run the lessons headless (nbclient, a kernel on this interpreter) and store only
-    the outputs of ``# NBVAL_CHECK_OUTPUT`` cells; every other output, the execution
+    the outputs of check cells (tag ``nbval-check-output``); every other output, the execution
     counts of other cells and the widget state are removed, so files stay small and
     carry no inline BokehJS. ``--time`` prints seconds and kernel peak memory per lesson
     and exits 1 if they exceed the budget (120 s together, 400 MB per kernel).
 ``instructor``
     Write ``lessons/instructor/NN_topic.ipynb``: the same notebooks with every
-    ``<details>`` block (the solutions) open.
+    ``<details>`` block (the solutions) open and the code shown.
 ``index``
     Write ``lessons/README.md`` from the first cells (title, question, time, level,
     learning objectives) of each lesson.
@@ -23,7 +29,15 @@ files. Everything else is generated from them by this script and checked by
 ``check``
     Report every stale generated file and every broken lesson rule; exit 1 if any.
 ``all``
-    ``execute``, then ``instructor``, ``index`` and ``guide-numbers --write``.
+    ``normalize``, ``execute``, then ``instructor``, ``index`` and ``guide-numbers --write``.
+
+Cell tags the lessons use: ``nbval-check-output`` (nbval compares the stored output; the
+teacher guide quotes it), ``nbval-ignore-output``, ``nbval-skip``,
+``nbval-raises-exception`` (nbval 0.11 reads these tags), ``going-further`` (optional code
+for students who want it: shown, not collapsed) and ``notebook-only`` (text or code that
+only makes sense in JupyterLab, such as "press Shift + Enter": left out of the Voila app
+and the static export). Inline notebook-only text is wrapped in
+``<span class="cinlab-notebook-only">...</span>``.
 
 Run it with the project's interpreter, e.g. ``.venv/bin/python tools/lessons.py all``.
 """
@@ -50,7 +64,39 @@ INSTRUCTOR = LESSONS / "instructor"
 README = LESSONS / "README.md"
 GUIDE = LESSONS / "teacher_guide.md"
 
-CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+#: nbval's source-comment markers and the cell tags nbval 0.11 reads in their place.
+NBVAL_MARKERS = {
+    "NBVAL_CHECK_OUTPUT": "nbval-check-output",
+    "NBVAL_IGNORE_OUTPUT": "nbval-ignore-output",
+    "NBVAL_SKIP": "nbval-skip",
+    "NBVAL_RAISES_EXCEPTION": "nbval-raises-exception",
+}
+#: The tag of a cell whose stored output nbval compares and the teacher guide quotes.
+CHECK_TAG = NBVAL_MARKERS["NBVAL_CHECK_OUTPUT"]
+#: A code cell a student may read and edit (optional): its code is not collapsed.
+GOING_FURTHER_TAG = "going-further"
+#: A cell that only makes sense in a notebook: Voila and the static export leave it out.
+NOTEBOOK_ONLY_TAG = "notebook-only"
+#: Instructions that only make sense in a running notebook: outside notebook-only
+#: markup they would show in the Voila app and the static export.
+NOTEBOOK_ONLY_TEXT = re.compile(
+    r"Shift\s*\+\s*Enter|\b[Rr]un (?:the|this|these|all|each) (?:code )?cells?\b")
+_NOTEBOOK_ONLY_SPAN = re.compile(
+    r'<(span|div) class="cinlab-notebook-only">.*?</\1>', re.DOTALL)
+_MARKER_LINE = re.compile(r"^[ \t]*#+[ \t]*(" + "|".join(NBVAL_MARKERS) + r")[ \t]*$")
+#: Notebook metadata as JupyterLab writes it once a Python kernel is connected. Stored in
+#: full so that opening a lesson changes nothing (JupyterLab marks a notebook modified
+#: when the kernel's language info differs from the stored one).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python",
+              "name": "python3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
 #: Rules every lesson obeys (tests/test_lessons.py checks them).
 MIN_CHECK_CELLS = 3
 #: Statements per code cell; a quiz, one statement, may span more physical lines.
@@ -108,9 +154,62 @@ def dumps(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    """The tags of a cell (empty list if it has none)."""
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
 def is_check_cell(cell: nbformat.NotebookNode) -> bool:
-    """Whether a cell is a ``# NBVAL_CHECK_OUTPUT`` cell."""
-    return cell.cell_type == "code" and cell.source.lstrip().startswith(CHECK_MARKER)
+    """Whether a cell is a check cell (tag ``nbval-check-output``)."""
+    return cell.cell_type == "code" and CHECK_TAG in tags(cell)
+
+
+def visible_markers(source: str) -> list[str]:
+    """The nbval marker comments in a cell's source (test machinery a student would see)."""
+    return [m.group(1) for line in source.splitlines() if (m := _MARKER_LINE.match(line))]
+
+
+def normalize_cell(cell: nbformat.NotebookNode, hide_code: bool = True) -> None:
+    """Move nbval markers from the source to tags and collapse the code, in place."""
+    if cell.cell_type != "code":
+        return
+    lines = cell.source.splitlines()
+    found = [m.group(1) for line in lines if (m := _MARKER_LINE.match(line))]
+    if found:
+        kept = [line for line in lines if not _MARKER_LINE.match(line)]
+        while kept and not kept[0].strip():
+            kept.pop(0)
+        cell.source = "\n".join(kept)
+        cell.metadata["tags"] = tags(cell) + [NBVAL_MARKERS[m] for m in found
+                                              if NBVAL_MARKERS[m] not in tags(cell)]
+    if not cell.metadata.get("tags"):
+        cell.metadata.pop("tags", None)
+    jupyter = dict(cell.metadata.get("jupyter", {}))
+    if hide_code and GOING_FURTHER_TAG not in tags(cell):
+        jupyter["source_hidden"] = True
+    else:
+        jupyter.pop("source_hidden", None)
+    if jupyter:
+        cell.metadata["jupyter"] = jupyter
+    else:
+        cell.metadata.pop("jupyter", None)
+
+
+def normalize(nb: nbformat.NotebookNode, hide_code: bool = True) -> nbformat.NotebookNode:
+    """A lesson in its stored form; ``normalize(normalize(nb)) == normalize(nb)``.
+
+    nbval markers become tags, code cells are collapsed (``hide_code``; a
+    ``going-further`` cell stays open), and the notebook metadata is what JupyterLab
+    would write on opening it, so that a lesson is not marked modified by opening it.
+    """
+    nb = copy.deepcopy(nb)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    for cell in nb.cells:
+        normalize_cell(cell, hide_code=hide_code)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = copy.deepcopy(LANGUAGE_INFO)
+    return nb
 
 
 def code_lines(source: str) -> list[str]:
@@ -216,9 +315,8 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                                  f"{cell.source}")
         cell.outputs = kept
     nb.metadata.pop("widgets", None)
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
-                                 "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = copy.deepcopy(LANGUAGE_INFO)
     return nb
 
 
@@ -246,19 +344,34 @@ def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, Exec
     """
     from nbclient import NotebookClient
 
+    from cinlab.export import kernel_transport_config
+
     nb = read(path)
     work = copy.deepcopy(nb)
     work.cells.append(nbformat.v4.new_code_cell(_PEAK_MEMORY_PROBE))
     client = NotebookClient(work, kernel_manager_class=_kernel_manager_class(),
                             kernel_name="python3", timeout=timeout,
                             record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            config=kernel_transport_config())
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     probe = work.cells.pop()
     peak_mb = float(output_text(probe).strip() or "nan")
     return clean(work), Execution(path, seconds, peak_mb)
+
+
+def normalize_all(paths: Sequence[Path]) -> list[Path]:
+    """Rewrite each of ``paths`` in its stored form (:func:`normalize`); the changed ones."""
+    changed = []
+    for path in paths:
+        text = dumps(normalize(read(path)))
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+            print(f"normalized {path.name}", flush=True)
+    return changed
 
 
 def execute_all(paths: Sequence[Path], show_time: bool) -> list[str]:
@@ -295,12 +408,28 @@ def execute_all(paths: Sequence[Path], show_time: bool) -> list[str]:
 # ------------------------------------------------------------------------- instructor
 
 
+_LOCAL_LINK = re.compile(r"\]\((?![a-z]+:|#|\.\./|/)([^)\s]+)\)")
+
+
+def _from_instructor_folder(match: re.Match) -> str:
+    """A lesson's link as seen from ``instructor/``.
+
+    Other lessons have instructor versions there; any other file is one folder up.
+    """
+    target = match.group(1)
+    if re.fullmatch(r"[0-9][0-9]_\w+\.ipynb(#.*)?", target):
+        return match.group(0)
+    return f"](../{target})"
+
+
 def instructor_version(nb: nbformat.NotebookNode, source_name: str) -> nbformat.NotebookNode:
-    """The instructor version of a lesson: every ``<details>`` block open, a banner on top."""
+    """The instructor version of a lesson: solutions open, code shown, a banner on top."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = re.sub(r"<details>", "<details open>", cell.source)
+            cell.source = _LOCAL_LINK.sub(_from_instructor_folder, cell.source)
+        normalize_cell(cell, hide_code=False)
     banner = nbformat.v4.new_markdown_cell(
         "**Instructor version: solutions are shown.** This file is generated from "
         f"[`../{source_name}`](../{source_name}) by `python tools/lessons.py instructor`; "
@@ -362,8 +491,10 @@ def header(path: Path) -> Header:
     objectives: tuple[str, ...] = ()
     for cell in cells[:3]:
         if "## Learning objectives" in cell.source:
+            source = re.sub(r'<span class="cinlab-notebook-only">(.*?)</span>', r"\1",
+                            cell.source)
             objectives = tuple(m.strip() for m in
-                               re.findall(r"^[-*]\s+(.+)$", cell.source, re.MULTILINE))
+                               re.findall(r"^[-*]\s+(.+)$", source, re.MULTILINE))
     if not objectives:
         raise ValueError(f"{path.name}: one of the first cells must be '## Learning "
                          "objectives' with a bullet list.")
@@ -405,12 +536,15 @@ def index_text() -> str:
         "- Instructor versions with every solution shown: "
         + ", ".join(f"[{h.number}](instructor/{h.file})" for h in heads)
         + " (generated by `python tools/lessons.py instructor`).",
+        "- A student's copy (`cinlab lessons`) leaves the guide and the instructor "
+        "versions out; a teacher gets them with `cinlab lessons --instructor`.",
         "",
         "## Start the lessons",
         "",
-        "- From a checkout of the repository: `make lab`.",
-        "- After `pip install \"cinlab[lessons]\"`: `cinlab lessons` copies the lessons "
-        "into a folder of your own and `cinlab lab` opens them in JupyterLab.",
+        "- From a checkout of the repository: `make lab` (it works on a copy in "
+        "`my-lessons/`).",
+        "- After installing cinlab (see the project README): `cinlab lessons` copies "
+        "the lessons into a folder of your own and `cinlab lab` opens them in JupyterLab.",
         "- On Binder: see the launch link in the project README.",
         "",
     ]
@@ -464,6 +598,9 @@ def lesson_problems(path: Path) -> list[str]:
         problems.append(f"{name}: {size} bytes, more than {MAX_FILE_BYTES}.")
     if "widgets" in nb.metadata:
         problems.append(f"{name}: widget state is stored in the notebook metadata.")
+    if dumps(normalize(nb)) != dumps(nb):
+        problems.append(f"{name}: not in its stored form (run python tools/lessons.py "
+                        "normalize): nbval markers as tags, code collapsed, full metadata.")
     checks = [c for c in nb.cells if is_check_cell(c)]
     if len(checks) < MIN_CHECK_CELLS:
         problems.append(f"{name}: {len(checks)} check cells, fewer than {MIN_CHECK_CELLS}.")
@@ -471,6 +608,13 @@ def lesson_problems(path: Path) -> list[str]:
         if cell.cell_type != "code":
             continue
         first = cell.source.strip().splitlines()[0] if cell.source.strip() else "(empty)"
+        if visible_markers(cell.source):
+            problems.append(f"{name}: test marker {visible_markers(cell.source)} in the "
+                            f"source a student sees; use a cell tag: {first!r}.")
+        if (GOING_FURTHER_TAG not in tags(cell)
+                and not cell.metadata.get("jupyter", {}).get("source_hidden")):
+            problems.append(f"{name}: code shown to students (not collapsed, not tagged "
+                            f"{GOING_FURTHER_TAG!r}): {first!r}.")
         if is_check_cell(cell):
             if cell.execution_count is None or not output_text(cell).strip():
                 problems.append(f"{name}: check cell without stored output: {first!r}.")
@@ -501,6 +645,13 @@ def lesson_problems(path: Path) -> list[str]:
             problems.append(f"{name}: section '{heading}' is out of template order.")
         else:
             position = found.start()
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or NOTEBOOK_ONLY_TAG in tags(cell):
+            continue
+        for found in NOTEBOOK_ONLY_TEXT.finditer(_NOTEBOOK_ONLY_SPAN.sub("", cell.source)):
+            problems.append(f"{name}: notebook-only instruction {found.group(0)!r} would show "
+                            f"in the app: wrap it in <span class=\"cinlab-notebook-only\">"
+                            f" or tag the cell {NOTEBOOK_ONLY_TAG!r}.")
     if markdown.count("<details>") != markdown.count("</details>"):
         problems.append(f"{name}: unbalanced <details> blocks.")
     if "<summary>Solution</summary>" not in markdown:
@@ -562,6 +713,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    no = sub.add_parser("normalize", help="nbval markers to tags, code collapsed, metadata")
+    no.add_argument("notebooks", nargs="*", help="lesson files (default: all)")
     ex = sub.add_parser("execute", help="re-run lessons, keep only check-cell outputs")
     ex.add_argument("notebooks", nargs="*", help="lesson files (default: all)")
     ex.add_argument("--time", action="store_true",
@@ -571,11 +724,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     gn = sub.add_parser("guide-numbers", help="print (or --write) the guide's numbers")
     gn.add_argument("--write", action="store_true", help="update lessons/teacher_guide.md")
     sub.add_parser("check", help="report stale generated files and broken lesson rules")
-    al = sub.add_parser("all", help="execute, then instructor, index, guide-numbers --write")
+    al = sub.add_parser("all", help="normalize, execute, then instructor, index, "
+                        "guide-numbers --write")
     al.add_argument("--time", action="store_true", help="print seconds and peak memory")
     args = parser.parse_args(argv)
 
     over_budget: list[str] = []
+    if args.command in ("normalize", "all"):
+        normalize_all(_select(getattr(args, "notebooks", [])))
     if args.command in ("execute", "all"):
         over_budget = execute_all(_select(getattr(args, "notebooks", [])), args.time)
     if args.command in ("instructor", "all"):

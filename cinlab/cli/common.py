@@ -15,7 +15,10 @@ PROG = "cinlab"
 DEFAULT_LESSONS_DIR = "cinlab-lessons"
 #: Only this computer can reach the servers the command starts.
 LOCALHOST = "127.0.0.1"
-LESSONS_HINT = "install the lesson tools with: pip install 'cinlab[lessons]'"
+#: cinlab is not on a package index: it installs from its git repository or a wheel.
+INSTALL_LESSONS = ("pip install 'cinlab[lessons] @ git+<cinlab's git URL>' (or a wheel "
+                   "built from a checkout: see the README)")
+LESSONS_HINT = f"install the lesson tools with: {INSTALL_LESSONS}"
 DIR_HELP = f"folder for your copy of the lessons (default: ./{DEFAULT_LESSONS_DIR})"
 
 #: ``command(name, summary, description, epilog)`` adds a subcommand's parser.

@@ -11,7 +11,15 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
-from .common import DEFAULT_LESSONS_DIR, DIR_HELP, AddCommand, CommandError, UsageError
+from ..lesson_files import prepared
+from .common import (
+    DEFAULT_LESSONS_DIR,
+    DIR_HELP,
+    INSTALL_LESSONS,
+    AddCommand,
+    CommandError,
+    UsageError,
+)
 
 __all__ = ["TEACHER_ONLY", "CopyReport", "add_lessons", "copy_lessons", "find_lesson",
            "lesson_files", "lessons_source"]
@@ -38,7 +46,7 @@ def lessons_source() -> Path:
     if checkout.is_dir():
         return checkout
     raise CommandError("this cinlab installation has no lessons; reinstall it with: "
-                       "pip install 'cinlab[lessons]'")
+                       + INSTALL_LESSONS)
 
 
 def _skipped(part: str) -> bool:
@@ -171,11 +179,12 @@ def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = No
         for rel in files:
             src, target = source / rel, dest / rel
             _refuse_links_out(target, inside, rel)
+            data = prepared(src, rel, instructor=instructor, teacher_only=TEACHER_ONLY)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target)
+                target.write_bytes(data)
                 report.copied.append(rel)
-            elif target.read_bytes() == src.read_bytes():
+            elif target.read_bytes() == data:
                 report.unchanged.append(rel)
             elif force:
                 if report.backup is None:
@@ -183,7 +192,7 @@ def copy_lessons(dest: str | Path, force: bool = False, source: Path | None = No
                 saved = report.backup / rel
                 saved.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(target, saved)
-                shutil.copyfile(src, target)
+                target.write_bytes(data)
                 report.replaced.append(rel)
             else:
                 report.kept.append(rel)

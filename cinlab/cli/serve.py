@@ -18,6 +18,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
+from ..app_page import VOILA_OPTIONS, voila_environment
 from .common import (
     DEFAULT_LESSONS_DIR,
     DIR_HELP,
@@ -45,6 +46,12 @@ def _running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+#: JupyterLab options: without the notebook_shim server extension (compatibility with
+#: classic-notebook configuration, which cinlab does not use), whose start-up reads every
+#: server option and so prints "ServerApp.token config is deprecated" at every start.
+QUIET_LAB = ("--ServerApp.jpserver_extensions=notebook_shim=False",)
+
+
 def lab_command(directory: str | Path, *, port: int | None = None,
                 open_browser: bool = True, as_root: bool | None = None) -> list[str]:
     """The command line that opens ``directory`` in JupyterLab.
@@ -70,7 +77,7 @@ def lab_command(directory: str | Path, *, port: int | None = None,
         The argv, starting with this Python interpreter.
     """
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={LOCALHOST}",
-           f"--ServerApp.root_dir={Path(directory).absolute()}"]
+           f"--ServerApp.root_dir={Path(directory).absolute()}", *QUIET_LAB]
     if port is not None:
         # a port that is taken is an error, not a reason to move silently to the next
         cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
@@ -106,7 +113,7 @@ def app_command(notebook: str | Path, *, port: int) -> list[str]:
     return [sys.executable, "-m", "voila", str(Path(notebook).absolute()), "--no-browser",
             f"--port={port}", f"--Voila.ip={LOCALHOST}", "--Voila.port_retries=0",
             "--Voila.auto_token=True", "--MappingKernelManager.cull_idle_timeout=600",
-            "--MappingKernelManager.cull_interval=60"]
+            "--MappingKernelManager.cull_interval=60", *VOILA_OPTIONS]
 
 
 def app_environment(token: str, large: bool = False) -> dict[str, str]:
@@ -126,7 +133,7 @@ def app_environment(token: str, large: bool = False) -> dict[str, str]:
     """
     if not token:
         raise ValueError("the Voila token must not be empty.")
-    env = {**os.environ, "JUPYTER_TOKEN": token}
+    env = voila_environment({**os.environ, "JUPYTER_TOKEN": token})
     if large:
         env[LARGE_ENV] = "1"
     return env

@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cinlab import app_page
+from cinlab.cli.serve import QUIET_LAB
+
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 HOST = "127.0.0.1"
@@ -61,17 +64,6 @@ STDERR_MIME = "application/vnd.jupyter.stderr"
 
 #: The explorer functions of cinlab.widgets; a call to one in a cell displays an explorer.
 EXPLORERS = ("explore_run", "explore_cohort", "explore_karyotypes", "compare_arms")
-
-#: Requests that may leave 127.0.0.1 and the console errors their failure causes.
-#: voila 0.5.13's page template links Font Awesome from the jsDelivr CDN (the design
-#: notes, "Voila"); the harness is offline, so chromium logs exactly
-#: "Failed to load resource: net::ERR_NAME_NOT_RESOLVED" for these two stylesheets.
-#: cinlab's buttons carry text, so nothing a student needs is lost. Nothing else may
-#: leave the machine: e.g. BokehJS from Bokeh's CDN would show here.
-VOILA_EXTERNAL = re.compile(
-    r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/"
-    r"(all|v4-shims)\.min\.css$")
-
 
 #: A console warning caused by the harness itself (its pixel reads with getImageData).
 HARNESS_WARNING = "Canvas2D: Multiple readback operations using getImageData"
@@ -124,6 +116,7 @@ def isolated_environment(workdir: Path, token: str) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings), encoding="utf-8")
     env["JUPYTER_TOKEN"] = token
+    env = app_page.voila_environment(env)  # cinlab's Voila template, as `cinlab app`
     # otherwise every kernel's debugger warns about frozen modules in the server log
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     return env
@@ -184,6 +177,7 @@ class Server:
 
 def lab_command(root: Path, port: int) -> list[str]:
     return [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.ip={HOST}",
+            *QUIET_LAB,
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             "--ServerApp.password=", "--ServerApp.allow_root=True",
             f"--ServerApp.root_dir={root}",
@@ -198,7 +192,7 @@ def voila_command(root: Path, port: int) -> list[str]:
     # cell is reported with its error rather than Voila's generic message.
     return [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={port}",
             f"--Voila.ip={HOST}", "--Voila.port_retries=0", "--Voila.auto_token=True",
-            "--show_tracebacks=True"]
+            "--show_tracebacks=True", *app_page.VOILA_OPTIONS]
 
 
 #: Servers started and not yet stopped; stopped on SIGTERM too (see stop_on_sigterm).
@@ -267,11 +261,15 @@ def _wait_until_up(server: Server, timeout: float) -> bool:
 
 
 def copy_lessons(dest: Path, names: list[str] | None = None) -> Path:
-    """Copy the lesson notebooks to ``dest``: the servers autosave, the repo stays clean."""
+    """Copy the lesson notebooks to ``dest`` as `cinlab lessons` (and `make lab`) do: the
+    servers autosave, the repo stays clean, and a notebook opens unmodified."""
+    from cinlab.lesson_files import prepared
+
     dest.mkdir(parents=True, exist_ok=True)
     for path in lesson_paths():
         if names is None or path.name in names:
-            shutil.copy2(path, dest / path.name)
+            rel = Path(path.name)
+            (dest / rel).write_bytes(prepared(path, rel, instructor=False))
     return dest
 
 
@@ -297,6 +295,8 @@ class LessonPlan:
     n_code_cells: int
     explorers: tuple[ExpectedExplorer, ...]
     n_quizzes: int
+    #: Code cells whose code students see ("going further"); every other one is collapsed.
+    n_open_code_cells: int = 0
 
 
 def lesson_plan(path: Path) -> LessonPlan:
@@ -305,6 +305,8 @@ def lesson_plan(path: Path) -> LessonPlan:
 
     nb = json.loads(path.read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    n_open = sum(1 for c in cells
+                 if not c.get("metadata", {}).get("jupyter", {}).get("source_hidden"))
     explorers, quizzes = [], 0
     for i, cell in enumerate(cells):
         source = "".join(cell["source"])
@@ -323,7 +325,7 @@ def lesson_plan(path: Path) -> LessonPlan:
             else:
                 n = len(inspect.signature(getattr(widgets, name)).parameters["controls"].default)
             explorers.append(ExpectedExplorer(i, name, n))
-    return LessonPlan(path.name, len(cells), tuple(explorers), quizzes)
+    return LessonPlan(path.name, len(cells), tuple(explorers), quizzes, n_open)
 
 
 # ------------------------------------------------------------------------ the page
@@ -552,6 +554,46 @@ def open_lab_notebook(bp: BrowserPage, server: Server, name: str) -> None:
         timeout=90_000)
 
 
+#: Text that only makes sense in a notebook; Voila and the static export hide it.
+NOTEBOOK_ONLY = ".cinlab-notebook-only, .celltag_notebook-only"
+#: The warning webpack logs when a JupyterLab extension needs other module versions than
+#: the page provides. A Voila 0.5.13 page provides JupyterLab 4.2.5 modules, while its own
+#: widget manager extension (@voila-dashboards/widgets-manager8) was built against ^4.5.10
+#: and ipywidgets 8.1.9's against ^4.6.2: every Voila page logs about a dozen of these
+#: (the newest Voila on the package index is 0.5.13; older ipywidgets pins only drop two of
+#: them). The loaded module is used and nothing fails. JupyterLab pages must log none.
+VERSION_WARNING = "Unsatisfied version"
+VOILA_VERSION_WARNING = re.compile(
+    r"^(Unsatisfied version [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton "
+    r"module @jupyterlab/[a-z-]+ \(required \^[0-9.]+\)"
+    r"|No satisfying version \(\^[0-9.]+\) of shared module @jupyterlab/[a-z-]+ found in "
+    r"shared scope default\.\nAvailable versions: [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT)")
+
+
+def is_modified(page: Any) -> bool:
+    """Whether JupyterLab marks the open notebook as modified (unsaved changes)."""
+    return page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count() > 0
+
+
+def visible_code_editors(page: Any) -> int:
+    """Code editors a student sees in the notebook (collapsed inputs show none)."""
+    return page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-editor").evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null && e.offsetHeight > 0).length")
+
+
+def visible_notebook_only(page: Any) -> list[str]:
+    """Text of notebook-only elements that are visible on the page."""
+    return page.locator(NOTEBOOK_ONLY).evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)")
+
+
+def expand_all_code(page: Any) -> None:
+    """Show the code of every cell (View menu): a collapsed cell shows no prompt, and
+    :func:`wait_for_run_all` reads the prompts."""
+    page.get_by_role("menuitem", name="View", exact=True).click()
+    page.get_by_role("menuitem", name="Expand All Code", exact=True).click()
+
+
 def run_all_cells(page: Any) -> None:
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
@@ -669,7 +711,8 @@ def save_screenshot(page: Any, path: Path, element: Any = None) -> Path | None:
 
 
 def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
-                          allowed_external: re.Pattern | None = None) -> dict:
+                          allowed_external: re.Pattern | None = None,
+                          allow_voila_version_warnings: bool = False) -> dict:
     """Assert what every lesson page must show once it ran; screenshots go to ``out``.
 
     No error output, no explorer reporting a problem, every explorer with its controls,
@@ -733,6 +776,9 @@ def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
         f"{plan.name}: browser console errors: {bp.console_errors}")
     assert bp.unexpected_requests(allowed_external) == [], (
         f"{plan.name}: requests that left 127.0.0.1: {bp.external_requests}")
+    if not allow_voila_version_warnings:
+        mismatched = [w for w in bp.console_warnings if VERSION_WARNING in w]
+        assert mismatched == [], f"{plan.name}: module version warnings: {mismatched}"
     report["console_warnings"] = bp.console_warnings
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -17,6 +17,12 @@ def test_lesson_runs_and_responds_in_jupyterlab(path, browser, jupyterlab, artif
     try:
         with h.open_page(browser, jupyterlab) as bp:
             h.open_lab_notebook(bp, jupyterlab, path.name)
+            # opened as `cinlab lessons` copies it: nothing to save yet, no code shown
+            assert not h.is_modified(bp.page), f"{path.name} is marked modified on opening"
+            assert h.visible_code_editors(bp.page) <= plan.n_open_code_cells, (
+                f"{path.name}: code visible in a student lesson")
+            assert "NBVAL" not in bp.page.locator(".jp-Notebook").inner_text()
+            h.expand_all_code(bp.page)
             h.run_all_cells(bp.page)
             seconds = h.wait_for_run_all(bp.page, plan.n_code_cells)
             print(f"{path.name}: Run All took {seconds:.1f} s")
@@ -25,3 +31,9 @@ def test_lesson_runs_and_responds_in_jupyterlab(path, browser, jupyterlab, artif
         # one kernel at a time on 2 cores; the page is closed first, so JupyterLab does
         # not react to its kernel going away
         h.shutdown_lab_kernel(jupyterlab, path.name)
+
+
+def test_jupyterlab_started_without_deprecation_warnings(jupyterlab):
+    log = jupyterlab.log_tail(200_000)
+    assert "DeprecationWarning" not in log
+    assert "ServerApp.token" not in log
