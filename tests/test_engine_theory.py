@@ -271,6 +271,28 @@ def test_tau_leap_is_exact_at_every_step_size(step):
     assert_probability(np.sum(batch.status == EXTINCT), reps, p, f"extinct by t={t}")
 
 
+def test_tau_steps_stop_within_one_percent_of_every_threshold():
+    # max_cells 1,500 from 50 cells (the case where the old step overshot by 30% on
+    # average), and a therapy scenario whose detection and relapse sizes are landed on
+    b, d = 0.9, 0.3
+    batch = run_batch(scenario(b, d, 50, 365.0, max_cells=1500), 8, 400, "auto")
+    full = batch.status == MAX_CELLS
+    assert full.sum() > 350
+    assert np.all(batch.total[full] >= 1500)
+    assert np.all(batch.total[full] <= 1.01 * 1500), batch.total[full].max()
+    therapy = cinlab.Therapy(start="detection", detection_size=2000, birth_rate=0.2,
+                             death_rate=0.5)
+    sc = scenario(b, d, 50, 120.0, max_cells=4000, mutation_rate=1e-3,
+                  therapy=therapy).replace(relapse_size=2000)
+    batch = run_batch(sc, 9, 200, "auto")
+    sizes = batch.burden0[batch.started]
+    assert sizes.size > 150
+    assert np.all((sizes >= 2000) & (sizes <= 1.01 * 2000)), (sizes.min(), sizes.max())
+    relapsed = ~np.isnan(batch.relapse_time)
+    assert relapsed.sum() > 10
+    assert np.all(batch.total[relapsed] <= 1.01 * 4000)
+
+
 def test_tau_variance_of_the_reference_case_within_three_percent():
     # The case measured when the old step was found 11% short: n0 = 50, b = 0.9,
     # d = 0.3, t = 3 days, default step, 3,000 runs (closed form 3,055). 3% is about
@@ -359,8 +381,8 @@ def test_goldie_coldman_no_resistant_cell(method):
 @pytest.mark.parametrize("method", METHODS)
 def test_no_resistance_at_size_with_death(method):
     # b = 1, d = 0.5, runs conditioned on reaching M (the tumour survived); neutral
-    # resistance. M u = 1 so that P = exp(M u ln(s)/(1 - s)) = 0.25. auto: the tau
-    # overshoot N_r >= M is averaged over, exp(N_r u ln(s)/(1 - s)).
+    # resistance. M u = 1 so that P = exp(M u ln(s)/(1 - s)) = 0.25. auto: tau steps land
+    # on M, so every run stops within 1% of it and the formula is taken at M itself.
     b, d, reps = 1.0, 0.5, 6000
     if method == "exact":
         size, u, kw = 1000, 1e-3, {}
@@ -372,7 +394,8 @@ def test_no_resistance_at_size_with_death(method):
     grown = batch.status == MAX_CELLS
     if method == "auto":
         assert np.all(batch.n_tau[grown] > 0)
-    p = float(np.mean(theory.prob_no_resistance_at_size(batch.total[grown], u, b, d)))
+        assert np.all(batch.total[grown] <= 1.01 * size), batch.total[grown].max()
+    p = float(theory.prob_no_resistance_at_size(size, u, b, d))
     assert_probability(np.sum(batch.escaped_total[grown] == 0), int(grown.sum()), p,
                        "no resistant cell at size M")
 

@@ -14,18 +14,24 @@ Two methods, switched per replicate by population size under ``method="auto"``:
     on and off, CIN window edges) are handled exactly by restarting the clock there
     (the exponential distribution is memoryless).
 ``tau``
-    A discrete-time branching process with step ``dt``: in each step each cell of a
-    clone with rates (b, d) divides with probability ``b g`` and dies with probability
-    ``d g``, where ``g = (exp((b - d) dt) - 1) / (b - d)``. For constant rates this
-    keeps the exact mean ``n exp((b - d) t)`` at every step and the exact extinction
-    probability ``(d / b) ** n``; the variance per step differs from the continuous one
-    by O(dt**2) (smaller while a clone grows, larger while it shrinks), so its error over
-    a fixed time is O(dt) (tested). Within one step,
-    daughters of divisions do not divide again, a division that carries an escape
-    mutation does not also missegregate, and relapse is noticed at the end of the step.
-    A step that would carry the tumour past its detection size is shortened to land on
-    it (therapy then starts within about 1% of that size, not a whole step of growth
-    later).
+    Tau-leaping with an exact leap per clone: over a step ``dt`` with constant rates
+    (b, d), each of a clone's ``n`` cells leaves a surviving lineage with probability
+    ``1 - alpha`` and a surviving lineage holds ``1 + Geometric`` cells (each further
+    cell with probability ``beta``), where, with ``g = (exp((b - d) dt) - 1) / (b - d)``,
+    ``alpha = d g / (1 + b g)`` and ``beta = b g / (1 + b g)``. That is the exact law of a
+    linear birth-death process after ``dt``: mean, variance and extinction are exact at
+    every step (tested). The step's divisions are the surviving lineages' extra cells
+    plus ``Binomial(n, beta d g)`` divisions in lineages that died out, so their mean
+    ``n b g`` is exact too; escape mutations and missegregations are drawn among them.
+    Within one step, daughters of divisions do not divide again and a division that
+    carries an escape mutation does not also missegregate. Steps land on every size the
+    schedule reacts to (detection, ``max_cells``, relapse, adaptive pause and resume):
+    near one, a step is cut so that the expected change plus five standard deviations
+    reaches it, so runs stop within a few cells of each size (tested: within 1%).
+
+Both methods run on one of two backends, "numba" (compiled kernels,
+:mod:`cinlab.engine.kernels`) and "numpy", which perform the same arithmetic on the same
+random numbers and so give identical runs (``tests/test_engine_backends.py``).
 """
 
 from __future__ import annotations
@@ -68,9 +74,11 @@ _EXACT_BURST = 32
 _EXACT_EVENTS = 64
 
 #: Shortest step a tau-leap takes to land on a size threshold, as a fraction of the
-#: tau step (0.05 days at the default step): a tumour detected a whole step late would
-#: be up to e^((b - d) dt) larger, and carry more escapees.
-_LAND_MIN = 0.1
+#: tau step (0.001 days at the default step). A step aims at the threshold; a run that
+#: falls just short takes another, shorter one, so it stops within a few cells of the
+#: size (a tumour detected a whole step late would be up to e^((b - d) dt) larger, and
+#: carry more escapees).
+_LAND_MIN = 0.002
 _EPS = 1e-9
 _LANE_SHIFT = np.uint64(40)
 
@@ -766,7 +774,7 @@ class Batch:
             dt = np.minimum(dt, np.where(max_rate > 0,
                                          0.5 / np.where(max_rate > 0, max_rate, 1), np.inf))
         dt = np.maximum(dt, 0.0)
-        self._land_on_thresholds(rows, growth, dt)
+        self._land_on_thresholds(rows, growth, max_rate, dt)
         return dt
 
     def _tau_step(self, rows: np.ndarray) -> None:
@@ -918,16 +926,16 @@ class Batch:
         return n_live.astype(np.int64)
 
     def _land_on_thresholds(self, rows: np.ndarray, growth: np.ndarray,
-                            dt: np.ndarray) -> None:
+                            max_rate: np.ndarray, dt: np.ndarray) -> None:
         """Shorten steps (in place) that would carry a tumour across a size threshold.
 
         The thresholds are every size the schedule reacts to: the detection size (while
         undetected), ``max_cells``, the relapse size (after regression), and the
-        adaptive schedule's pause and resume sizes. A step ends when the expected total,
-        at the population's mean net growth rate, reaches the nearest threshold in the
-        direction it moves, but is never shorter than ``_LAND_MIN`` tau steps; so the
-        schedule reacts within about one percent of each size instead of up to one whole
-        step later.
+        adaptive schedule's pause and resume sizes. Near the nearest threshold in the
+        direction the population moves (at its mean net growth rate r), a step is cut so
+        that the expected change plus five standard deviations reaches it, but never
+        below ``_LAND_MIN`` tau steps; so the schedule reacts within a few cells of each
+        size (tested: within 1%) instead of up to one whole step later.
         """
         sc, th = self.scenario, self.th
         total = self.total[rows].astype(np.float64)
@@ -948,11 +956,17 @@ class Batch:
                                 np.maximum(down, th.pause_fraction * b0), down)
         grow = (rate > 0) & (total > 0) & (total < up)
         shrink = (rate < 0) & (total > down) & (down > 0)
-        with np.errstate(divide="ignore"):
-            target = np.where(grow, up, np.where(shrink, down, 1.0))
-            reach = np.log(target / np.maximum(total, 1.0)) / np.where(grow | shrink, rate, 1.0)
         land = grow | shrink
-        dt[land] = np.minimum(dt[land], np.maximum(reach[land], _LAND_MIN * self.tau_step))
+        if not land.any():
+            return
+        # aim so that the expected change plus five standard deviations (at most
+        # sqrt(n (b + d) t) cells) just reaches the threshold: a step then rarely
+        # overshoots, and the gap left shrinks to a few cells in a few steps
+        gap = np.where(grow, up - total, total - down)[land]
+        a = total[land] * np.abs(rate[land])
+        bb = 5.0 * np.sqrt(total[land] * max_rate[land])
+        x = (np.sqrt(bb * bb + 4.0 * a * gap) - bb) / (2.0 * a)
+        dt[land] = np.minimum(dt[land], np.maximum(x * x, _LAND_MIN * self.tau_step))
 
     def _missegregations(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
                          lc: np.ndarray, rank: np.ndarray, lane_base: np.ndarray,
