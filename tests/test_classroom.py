@@ -17,6 +17,8 @@ import pytest
 from cinlab.cli import copy_lessons, lab_command, lessons_source
 
 LINK = re.compile(r"\]\(([^)\s]+)\)")
+SOLUTION = re.compile(r"<details(?:\s+open)?>\s*<summary>\s*Solution</summary>(.*?)</details>",
+                      re.DOTALL)
 
 
 def local_links(folder: Path) -> dict[Path, list[str]]:
@@ -49,6 +51,41 @@ def test_every_link_in_a_copy_leads_to_a_copied_file(tmp_path, instructor):
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert ("](teacher_guide.md)" in readme) is instructor
     assert "cinlab lessons --instructor" in readme
+
+
+def _text(path: Path) -> str:
+    """A copied file as a reader sees it: a notebook's cell sources and outputs."""
+    if path.suffix != ".ipynb":
+        return path.read_text(encoding="utf-8")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) + json.dumps(c.get("outputs", []))
+                     for c in cells)
+
+
+def _solutions_of_the_sources():
+    """Every solution text in the hand-written lessons of this checkout."""
+    sources = sorted((ROOT / "lessons" / "source").glob("[0-9][0-9]_*.ipynb"))
+    assert len(sources) == 7
+    texts = [t.strip() for path in sources for t in SOLUTION.findall(_text(path))]
+    assert len(texts) >= 7 * 3
+    return texts
+
+
+def test_a_students_copy_holds_no_solution_and_a_teachers_copy_every_one(tmp_path):
+    texts = _solutions_of_the_sources()
+    students, teacher = tmp_path / "class", tmp_path / "teacher"
+    copy_lessons(students)
+    copy_lessons(teacher, instructor=True)
+    assert sorted(p.name for p in students.rglob("*.ipynb")) == sorted(
+        p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    everything = "\n".join(_text(p) for p in students.rglob("*") if p.is_file())
+    assert "<summary>Solution" not in everything
+    assert "<details" not in everything
+    assert [t[:60] for t in texts if t in everything] == []
+    assert not (students / "source").exists()
+    assert not (teacher / "source").exists()
+    instructor = "\n".join(_text(p) for p in (teacher / "instructor").glob("*.ipynb"))
+    assert [t[:60] for t in texts if t not in instructor] == []
 
 
 def test_a_copied_notebook_carries_this_python_and_a_second_copy_keeps_it(tmp_path):

@@ -236,6 +236,8 @@ def shipped(tmp_path, monkeypatch):
         (src / name).write_text(text)
     (src / ".ipynb_checkpoints" / "00_welcome-checkpoint.ipynb").write_text("{}")
     (src / "make_instructor.py").write_text("print('tooling')\n")
+    (src / "source").mkdir()  # a checkout's hand-written lessons, solutions included
+    (src / "source" / "01_oncogene_addiction.ipynb").write_text('{"cells": [1, "solution"]}')
     monkeypatch.setattr(cli_lessons, "lessons_source", lambda: src)
     return src, sorted(files)
 
@@ -255,7 +257,7 @@ def test_lessons_copies_then_keeps_a_students_edits(shipped, tmp_path, capsys):
     assert cli_run("lessons", teacher, "--instructor") == 0
     copied = sorted(p.relative_to(teacher).as_posix() for p in teacher.rglob("*")
                     if p.is_file())
-    assert copied == names
+    assert copied == names  # the sources are never copied, not even for teachers
 
     edited = dest / "01_oncogene_addiction.ipynb"
     edited.write_text('{"cells": ["my answer"]}')

@@ -1,5 +1,6 @@
 """The lessons: they run and reproduce their checked numbers, follow the lesson rules,
-and every generated file (instructor versions, index, teacher-guide numbers) is current.
+and every generated file (student and instructor versions, index, teacher-guide numbers)
+is current; no solution reaches a student lesson.
 
 The notebooks are executed by nbval in a child pytest (``--nbval-lax``: only cells tagged
 ``nbval-check-output`` are compared with their stored output), with this project's
@@ -21,6 +22,7 @@ tools = importlib.util.module_from_spec(_spec)
 sys.modules["lesson_tools"] = tools  # dataclasses look their module up there
 _spec.loader.exec_module(tools)
 
+SOURCES = tools.source_paths()
 LESSONS = tools.lesson_paths()
 EXPECTED = [
     "00_welcome.ipynb",
@@ -38,6 +40,7 @@ def lesson_id(path):
 
 
 def test_the_seven_lessons_are_there():
+    assert [p.name for p in SOURCES] == EXPECTED
     assert [p.name for p in LESSONS] == EXPECTED
 
 
@@ -83,7 +86,8 @@ def test_students_see_no_test_marker_and_no_code_by_default(path):
                 f"{path.name}: code shown to students:\n{cell.source}")
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+@pytest.mark.parametrize("path", SOURCES + LESSONS,
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_lessons_are_stored_as_jupyterlab_writes_them(path):
     # JupyterLab marks a notebook modified on opening when its metadata differs from
     # what the kernel reports; only the Python version is left to `cinlab lessons`.
@@ -94,7 +98,7 @@ def test_lessons_are_stored_as_jupyterlab_writes_them(path):
     assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+@pytest.mark.parametrize("path", SOURCES, ids=lesson_id)
 def test_lesson_follows_the_lesson_rules(path):
     assert tools.lesson_problems(path) == []
 
@@ -111,12 +115,46 @@ def test_instructor_versions_are_generated_from_the_lessons():
             f"{path.name} is stale: run `python tools/lessons.py instructor`")
 
 
+def test_student_lessons_are_generated_from_the_sources():
+    expected = tools.student_files()
+    assert sorted(expected) == LESSONS, "run `python tools/lessons.py students`"
+    for path, text in expected.items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} is stale or edited by hand: edit lessons/source/{path.name} and "
+            "run `python tools/lessons.py students`")
+
+
+def solution_texts():
+    """Every solution of every source lesson: {lesson name: [texts]}."""
+    return {path.name: tools.solutions(tools.read(path)) for path in SOURCES}
+
+
+def test_every_lesson_has_solutions_and_they_are_not_trivial():
+    for name, texts in solution_texts().items():
+        assert len(texts) >= 3, name
+        assert min(len(t) for t in texts) >= 40, name
+
+
+def test_no_student_lesson_contains_a_solution():
+    known = [t for texts in solution_texts().values() for t in texts]
+    for path in LESSONS:
+        nb = tools.read(path)
+        assert tools.leaked_solutions(nb, known) == [], path.name
+        text = path.read_text(encoding="utf-8")
+        assert "<details" not in text, path.name
+        assert "Solution" not in text, path.name
+    assert tools.student_problems() == []
+
+
 def test_instructor_versions_show_every_solution():
-    for path in tools.instructor_files():
-        markdown = "".join(c.source for c in tools.read(path).cells
-                           if c.cell_type == "markdown")
+    for name, texts in solution_texts().items():
+        nb = tools.read(tools.INSTRUCTOR / name)
+        markdown = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
         assert "<details>" not in markdown
-        assert "<details open>" in markdown
+        assert markdown.count("<details open><summary>Solution</summary>") == len(texts)
+        assert tools.solutions(nb) == texts
+        missing = [t[:60] for t in texts if t not in markdown]
+        assert missing == [], name
 
 
 def test_lesson_index_is_current():
@@ -182,6 +220,28 @@ def test_clean_refuses_a_check_cell_that_writes_to_stderr():
     ])
     with pytest.raises(ValueError, match="check cells may only print"):
         tools.clean(nb)
+
+
+def test_student_version_removes_every_solution_and_nothing_else():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(
+            "**1. Q?** Think.\n\n<details><summary>Solution</summary>\n\n42 is the answer."
+            "\n</details>\n\n**2. R?**\n\n<details> <summary>Answers</summary>7</details>"
+            "\n\n<details><summary>More reading</summary>a link</details>"),
+        nbformat.v4.new_markdown_cell("  no solution here\n"),
+        code("print('<details><summary>Solution</summary>')")])
+    out = tools.student_version(nb)
+    assert out.cells[0].source == ("**1. Q?** Think.\n\n**2. R?**\n\n"
+                                   "<details><summary>More reading</summary>a link</details>")
+    assert out.cells[1].source == "  no solution here\n"
+    assert tools.solutions(nb) == ["42 is the answer.", "7"]
+    assert tools.solutions(out) == []
+    assert tools.leaked_solutions(out, tools.solutions(nb)) == [
+        "<summary>Solution"]  # from the code cell, which is not rewritten
+    assert tools.leaked_solutions(nb, ["42 is the answer."]) == [
+        "<summary>Solution", "<summary>Answers", "42 is the answer....",
+        "<summary>Solution"]
+    assert "42" in nb.cells[0].source  # the input is not modified
 
 
 def test_instructor_version_opens_the_solutions_and_says_it_is_generated():

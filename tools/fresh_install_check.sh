@@ -40,6 +40,11 @@ git -C "$repo" archive --format=tar HEAD | (mkdir -p "$work/src" && tar -xf - -C
 "$bin/python" -m pip wheel --quiet --no-deps -w "$work/dist" "$work/src"
 wheel=$(ls "$work"/dist/cinlab-*-py3-none-any.whl)
 "$bin/python" -m zipfile -l "$wheel" | grep -q "cinlab/_lessons/00_welcome.ipynb"
+"$bin/python" -m zipfile -l "$wheel" | grep -q "cinlab/_lessons/instructor/00_welcome.ipynb"
+# the hand-written lessons hold the solutions: they must not ship to students
+if "$bin/python" -m zipfile -l "$wheel" | grep -q "cinlab/_lessons/source/"; then
+    echo "the wheel ships lessons/source/ (solutions)"; exit 1
+fi
 "$bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel[lessons]"
 "$bin/python" -m pip check
 

@@ -1,24 +1,40 @@
-"""Lesson tooling: execute the lessons, build instructor versions, the index, guide numbers.
+"""Lesson tooling: execute the lessons, build student and instructor versions, the index.
 
-The six source notebooks ``lessons/NN_topic.ipynb`` are the only hand-written lesson
-files. Everything else is generated from them by this script and checked by
-``tests/test_lessons.py``:
+The source notebooks ``lessons/source/NN_topic.ipynb`` are the only hand-written lesson
+files; they hold the exercises' solutions, each in a ``<details>`` block whose summary is
+``Solution`` (or ``Answer``). Links in a source are written as seen from ``lessons/``,
+where the student version lives. Everything else is generated from the sources by this
+script and checked by ``tests/test_lessons.py``:
+
+- ``lessons/NN_topic.ipynb``, the student version: the source without its solution
+  blocks. No solution text reaches a student's file (``cinlab lessons`` copies these);
+- ``lessons/instructor/NN_topic.ipynb``: the source with the solutions open;
+- ``lessons/README.md`` and the teacher guide's expected observations.
+
+``lessons/source/`` is not shipped in the wheel nor copied by ``cinlab lessons``: the
+instructor versions carry everything a teacher needs.
 
 ``normalize [NOTEBOOK ...]``
-    Bring the source lessons to their stored form (idempotent): nbval comment markers
+    Bring the source lessons to their stored form (idempotent), then rewrite their
+    student and instructor versions: nbval comment markers
     (``# NBVAL_CHECK_OUTPUT`` and the others) become cell tags (``nbval-check-output``,
     ...), every code cell is collapsed (``jupyter.source_hidden``) unless tagged
     ``going-further``, and the notebook metadata is what JupyterLab writes on opening
     (kernel spec, full language info), so a lesson does not show as modified when opened.
 ``execute [--time] [NOTEBOOK ...]``
-    Re-run the lessons headless (nbclient, a kernel on this interpreter) and store only
-    the outputs of check cells (tag ``nbval-check-output``); every other output, the execution
-    counts of other cells and the widget state are removed, so files stay small and
-    carry no inline BokehJS. ``--time`` prints seconds and kernel peak memory per lesson
+    Re-run the source lessons headless (nbclient, a kernel on this interpreter, working
+    directory ``lessons/``) and store only the outputs of check cells (tag
+    ``nbval-check-output``); every other output, the execution counts of other cells and
+    the widget state are removed, so files stay small and carry no inline BokehJS. Their
+    student and instructor versions are rewritten, so that the check-cell outputs are the
+    same in all three. ``--time`` prints seconds and kernel peak memory per lesson
     and exits 1 if they exceed the budget (120 s together, 400 MB per kernel).
+``students``
+    Write the student lessons ``lessons/NN_topic.ipynb``: the sources without their
+    solution blocks.
 ``instructor``
-    Write ``lessons/instructor/NN_topic.ipynb``: the same notebooks with every
-    ``<details>`` block (the solutions) open and the code shown.
+    Write ``lessons/instructor/NN_topic.ipynb``: the sources with every ``<details>``
+    block (the solutions) open and the code shown.
 ``index``
     Write ``lessons/README.md`` from the first cells (title, question, time, level,
     learning objectives) of each lesson.
@@ -29,7 +45,8 @@ files. Everything else is generated from them by this script and checked by
 ``check``
     Report every stale generated file and every broken lesson rule; exit 1 if any.
 ``all``
-    ``normalize``, ``execute``, then ``instructor``, ``index`` and ``guide-numbers --write``.
+    ``normalize``, ``execute``, then ``students``, ``instructor``, ``index`` and
+    ``guide-numbers --write``.
 
 Cell tags the lessons use: ``nbval-check-output`` (nbval compares the stored output; the
 teacher guide quotes it), ``nbval-ignore-output``, ``nbval-skip``,
@@ -61,6 +78,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 INSTRUCTOR = LESSONS / "instructor"
+SOURCE = LESSONS / "source"
 README = LESSONS / "README.md"
 GUIDE = LESSONS / "teacher_guide.md"
 
@@ -84,6 +102,15 @@ NOTEBOOK_ONLY_TEXT = re.compile(
 _NOTEBOOK_ONLY_SPAN = re.compile(
     r'<(span|div) class="cinlab-notebook-only">.*?</\1>', re.DOTALL)
 _MARKER_LINE = re.compile(r"^[ \t]*#+[ \t]*(" + "|".join(NBVAL_MARKERS) + r")[ \t]*$")
+#: A solution: a ``<details>`` block (open or not) whose summary is Solution(s) or
+#: Answer(s); the
+#: student versions leave these out, the instructor versions show them open.
+SOLUTION_BLOCK = re.compile(
+    r"[ \t]*<details(?:\s+open)?>\s*<summary>\s*(?:Solution|Answer)s?\b[^<]*</summary>"
+    r"(.*?)</details>[ \t]*\n?",
+    re.DOTALL | re.IGNORECASE)
+#: What marks a solution in text a student might see (the summary of a solution block).
+SOLUTION_SUMMARY = re.compile(r"<summary>\s*(?:Solution|Answer)s?\b", re.IGNORECASE)
 #: Notebook metadata as JupyterLab writes it once a Python kernel is connected. Stored in
 #: full so that opening a lesson changes nothing (JupyterLab marks a notebook modified
 #: when the kernel's language info differs from the stored one).
@@ -138,8 +165,13 @@ _PEAK_MEMORY_PROBE = (
 # --------------------------------------------------------------------------- notebooks
 
 
+def source_paths() -> list[Path]:
+    """The hand-written source lessons (``lessons/source/``), in lesson order."""
+    return sorted(SOURCE.glob("[0-9][0-9]_*.ipynb"))
+
+
 def lesson_paths() -> list[Path]:
-    """The source lesson notebooks, in lesson order."""
+    """The student lessons (``lessons/NN_topic.ipynb``, generated), in lesson order."""
     return sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -326,7 +358,8 @@ def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, Exec
     Parameters
     ----------
     path : Path
-        The lesson notebook.
+        The source lesson notebook; it runs in ``lessons/``, where its student version
+        lives, so relative paths mean the same in every version.
     timeout : int
         Seconds allowed per cell.
 
@@ -352,7 +385,7 @@ def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, Exec
     client = NotebookClient(work, kernel_manager_class=_kernel_manager_class(),
                             kernel_name="python3", timeout=timeout,
                             record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}},
+                            resources={"metadata": {"path": str(LESSONS)}},
                             config=kernel_transport_config())
     start = time.perf_counter()
     client.execute()
@@ -371,6 +404,7 @@ def normalize_all(paths: Sequence[Path]) -> list[Path]:
             path.write_text(text, encoding="utf-8")
             changed.append(path)
             print(f"normalized {path.name}", flush=True)
+    write_versions(paths)
     return changed
 
 
@@ -387,6 +421,7 @@ def execute_all(paths: Sequence[Path], show_time: bool) -> list[str]:
     for path in paths:
         nb, cost = execute(path)
         path.write_text(dumps(nb), encoding="utf-8")
+        write_versions([path])
         costs.append(cost)
         if show_time:
             print(f"{path.name:<32} {cost.seconds:6.1f} s  {cost.peak_mb:6.0f} MB peak",
@@ -432,18 +467,70 @@ def instructor_version(nb: nbformat.NotebookNode, source_name: str) -> nbformat.
         normalize_cell(cell, hide_code=False)
     banner = nbformat.v4.new_markdown_cell(
         "**Instructor version: solutions are shown.** This file is generated from "
-        f"[`../{source_name}`](../{source_name}) by `python tools/lessons.py instructor`; "
-        "edit the student notebook, never this copy.",
+        f"`lessons/source/{source_name}` by `python tools/lessons.py instructor`; "
+        "edit that source, never this copy. Students' copies hold no solutions.",
         id=_INSTRUCTOR_BANNER_ID,
     )
     nb.cells.insert(0, banner)
     return nb
 
 
-def instructor_files() -> dict[Path, str]:
-    """Instructor notebook path -> its expected text."""
+def instructor_files(sources: Iterable[Path] | None = None) -> dict[Path, str]:
+    """Instructor notebook path -> its expected text (of every source by default)."""
     return {INSTRUCTOR / p.name: dumps(instructor_version(read(p), p.name))
-            for p in lesson_paths()}
+            for p in (source_paths() if sources is None else sources)}
+
+
+# ---------------------------------------------------------------------------- student
+
+
+def solutions(nb: nbformat.NotebookNode) -> list[str]:
+    """The text of every solution block in a notebook's markdown cells, stripped."""
+    return [m.group(1).strip() for cell in nb.cells if cell.cell_type == "markdown"
+            for m in SOLUTION_BLOCK.finditer(cell.source)]
+
+
+def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version of a source lesson: every solution block removed.
+
+    A removed block takes its own line(s) with it; the text around it is unchanged.
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and SOLUTION_BLOCK.search(cell.source):
+            source = SOLUTION_BLOCK.sub("", cell.source)
+            cell.source = re.sub(r"\n{3,}", "\n\n", source).strip("\n")
+    return nb
+
+
+def student_files(sources: Iterable[Path] | None = None) -> dict[Path, str]:
+    """Student notebook path -> its expected text (of every source by default)."""
+    return {LESSONS / p.name: dumps(student_version(read(p)))
+            for p in (source_paths() if sources is None else sources)}
+
+
+def leaked_solutions(nb: nbformat.NotebookNode, known: Sequence[str] = ()) -> list[str]:
+    """Solution text in a notebook meant for students (empty when there is none).
+
+    Finds solution blocks (a summary reading Solution or Answer) and any of the ``known``
+    solution texts (see :func:`solutions`), in any cell's source or output.
+    """
+    found = []
+    for cell in nb.cells:
+        text = cell.source + (output_text(cell) if cell.cell_type == "code" else "")
+        found += [m.group(0) for m in SOLUTION_SUMMARY.finditer(text)]
+        found += [k[:60] + "..." for k in known if k and k in text]
+    return found
+
+
+def write_versions(sources: Iterable[Path] | None = None) -> None:
+    """Write the student and instructor versions of ``sources`` (all by default)."""
+    sources = source_paths() if sources is None else list(sources)
+    INSTRUCTOR.mkdir(exist_ok=True)
+    for files in (student_files(sources), instructor_files(sources)):
+        for path, text in files.items():
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------ index
@@ -505,7 +592,7 @@ def header(path: Path) -> Header:
 
 def index_text() -> str:
     """The text of ``lessons/README.md``."""
-    heads = [header(p) for p in lesson_paths()]
+    heads = [header(p) for p in source_paths()]
     lines = [
         "# cinlab lessons",
         "",
@@ -575,7 +662,7 @@ def guide_text(current: str) -> str:
         If the guide lacks the markers of a lesson.
     """
     text = current
-    for path in lesson_paths():
+    for path in source_paths():
         begin, end = _guide_markers(lesson_number(path))
         pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
         if not pattern.search(text):
@@ -589,7 +676,11 @@ def guide_text(current: str) -> str:
 
 
 def lesson_problems(path: Path) -> list[str]:
-    """Every broken lesson rule in one source notebook (empty when all is well)."""
+    """Every broken lesson rule in one source notebook (empty when all is well).
+
+    The rules hold for the student and instructor versions too: they differ from the
+    source only in the solution blocks (and, for the instructor, the code shown).
+    """
     nb = read(path)
     name = path.name
     problems = []
@@ -654,8 +745,9 @@ def lesson_problems(path: Path) -> list[str]:
                             f" or tag the cell {NOTEBOOK_ONLY_TAG!r}.")
     if markdown.count("<details>") != markdown.count("</details>"):
         problems.append(f"{name}: unbalanced <details> blocks.")
-    if "<summary>Solution</summary>" not in markdown:
-        problems.append(f"{name}: no exercise with a hidden solution.")
+    if not solutions(nb):
+        problems.append(f"{name}: no exercise with a solution "
+                        "(<details><summary>Solution</summary> ...).")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     if "widgets.setup(" not in code:
         problems.append(f"{name}: no widgets.setup() call.")
@@ -664,14 +756,26 @@ def lesson_problems(path: Path) -> list[str]:
     return problems
 
 
+def student_problems() -> list[str]:
+    """Solution text found in a student lesson (empty when there is none)."""
+    known = [text for path in source_paths() for text in solutions(read(path))]
+    return [f"{path.name}: solution text in a student lesson: {found!r} (edit "
+            f"lessons/source/{path.name} and run python tools/lessons.py students)."
+            for path in lesson_paths() for found in leaked_solutions(read(path), known)]
+
+
 def stale_files() -> list[str]:
     """Generated files that differ from what this script would write now."""
     stale = []
-    for path, text in instructor_files().items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            stale.append(str(path.relative_to(ROOT)))
-    extra = {p.name for p in INSTRUCTOR.glob("*.ipynb")} - {p.name for p in lesson_paths()}
-    stale += [f"lessons/instructor/{n} (no source lesson)" for n in sorted(extra)]
+    names = {p.name for p in source_paths()}
+    for files in (student_files(), instructor_files()):
+        for path, text in files.items():
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path.relative_to(ROOT)))
+    for folder in (LESSONS, INSTRUCTOR):
+        extra = {p.name for p in folder.glob("[0-9][0-9]_*.ipynb")} - names
+        stale += [f"{(folder / n).relative_to(ROOT)} (no source lesson in lessons/source/)"
+                  for n in sorted(extra)]
     if not README.exists() or README.read_text(encoding="utf-8") != index_text():
         stale.append(str(README.relative_to(ROOT)))
     guide = GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else ""
@@ -686,26 +790,26 @@ def stale_files() -> list[str]:
 # ------------------------------------------------------------------------------- main
 
 
-def _write_instructor() -> None:
-    INSTRUCTOR.mkdir(exist_ok=True)
-    for path, text in instructor_files().items():
+def _write(files: dict[Path, str], folder: Path) -> None:
+    """Write generated notebooks; remove those in ``folder`` that have no source."""
+    folder.mkdir(exist_ok=True)
+    for path, text in files.items():
         path.write_text(text, encoding="utf-8")
-    for orphan in set(INSTRUCTOR.glob("*.ipynb")) - set(instructor_files()):
+    for orphan in set(folder.glob("[0-9][0-9]_*.ipynb")) - set(files):
         orphan.unlink()
 
 
 def _select(names: Iterable[str]) -> list[Path]:
+    """The source lessons named (any path of a lesson's versions, or its file name)."""
     names = list(names)
     if not names:
-        return lesson_paths()
+        return source_paths()
     paths = []
     for name in names:
-        path = Path(name)
+        path = SOURCE / Path(name).name
         if not path.exists():
-            path = LESSONS / Path(name).name
-        if not path.exists():
-            raise SystemExit(f"no lesson {name!r}")
-        paths.append(path.resolve())
+            raise SystemExit(f"no source lesson {name!r} in {SOURCE.relative_to(ROOT)}/")
+        paths.append(path)
     return paths
 
 
@@ -714,18 +818,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     no = sub.add_parser("normalize", help="nbval markers to tags, code collapsed, metadata")
-    no.add_argument("notebooks", nargs="*", help="lesson files (default: all)")
+    no.add_argument("notebooks", nargs="*", help="source lessons (default: all)")
     ex = sub.add_parser("execute", help="re-run lessons, keep only check-cell outputs")
-    ex.add_argument("notebooks", nargs="*", help="lesson files (default: all)")
+    ex.add_argument("notebooks", nargs="*", help="source lessons (default: all)")
     ex.add_argument("--time", action="store_true",
                     help="print seconds and peak memory; exit 1 when over budget")
+    sub.add_parser("students", help="write lessons/NN_*.ipynb (no solutions)")
     sub.add_parser("instructor", help="write lessons/instructor/ (solutions open)")
     sub.add_parser("index", help="write lessons/README.md")
     gn = sub.add_parser("guide-numbers", help="print (or --write) the guide's numbers")
     gn.add_argument("--write", action="store_true", help="update lessons/teacher_guide.md")
     sub.add_parser("check", help="report stale generated files and broken lesson rules")
-    al = sub.add_parser("all", help="normalize, execute, then instructor, index, "
-                        "guide-numbers --write")
+    al = sub.add_parser("all", help="normalize, execute, then students, instructor, "
+                        "index, guide-numbers --write")
     al.add_argument("--time", action="store_true", help="print seconds and peak memory")
     args = parser.parse_args(argv)
 
@@ -734,16 +839,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         normalize_all(_select(getattr(args, "notebooks", [])))
     if args.command in ("execute", "all"):
         over_budget = execute_all(_select(getattr(args, "notebooks", [])), args.time)
+    if args.command in ("students", "all"):
+        _write(student_files(), LESSONS)
     if args.command in ("instructor", "all"):
-        _write_instructor()
+        _write(instructor_files(), INSTRUCTOR)
     if args.command in ("index", "all"):
         README.write_text(index_text(), encoding="utf-8")
     if args.command == "guide-numbers" and not args.write:
-        print("\n\n".join(guide_block(p) for p in lesson_paths()))
+        print("\n\n".join(guide_block(p) for p in source_paths()))
     if args.command == "all" or (args.command == "guide-numbers" and args.write):
         GUIDE.write_text(guide_text(GUIDE.read_text(encoding="utf-8")), encoding="utf-8")
     if args.command == "check":
-        problems = [p for path in lesson_paths() for p in lesson_problems(path)]
+        problems = [p for path in source_paths() for p in lesson_problems(path)]
+        problems += student_problems()
         problems += [f"stale: {s} (run python tools/lessons.py all)" for s in stale_files()]
         print("\n".join(problems) if problems else "lessons: all checks pass")
         return 1 if problems else 0

@@ -57,6 +57,9 @@ def _skipped(part: str) -> bool:
 
 #: Files with the answers: copied only for teachers (``--instructor``).
 TEACHER_ONLY = ("instructor", "teacher_guide.md")
+#: The hand-written lessons of a checkout, solutions included; never copied (the
+#: instructor versions hold the solutions for teachers). The wheel leaves them out.
+NEVER_COPIED = ("source",)
 
 
 def lesson_files(source: Path, instructor: bool = False) -> list[Path]:
@@ -73,12 +76,13 @@ def lesson_files(source: Path, instructor: bool = False) -> list[Path]:
     -------
     list of Path
         Notebooks, README and data (plus the teacher material if asked); hidden files,
-        checkpoints and ``.py`` files are left out.
+        checkpoints, ``.py`` files and the lessons' sources (``source/``) are left out.
     """
     found = []
     for path in source.rglob("*"):
         rel = path.relative_to(source)
-        if not path.is_file() or any(_skipped(p) for p in rel.parts):
+        if (not path.is_file() or any(_skipped(p) for p in rel.parts)
+                or rel.parts[0] in NEVER_COPIED):
             continue
         if not instructor and rel.parts[0] in TEACHER_ONLY:
             continue
