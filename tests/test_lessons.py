@@ -244,6 +244,26 @@ def test_student_version_removes_every_solution_and_nothing_else():
     assert "42" in nb.cells[0].source  # the input is not modified
 
 
+def test_a_hand_written_student_lesson_is_never_overwritten(tmp_path, monkeypatch):
+    # e.g. a lesson edited on a branch from before the sources moved to lessons/source/
+    (tmp_path / "source").mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "**1. Q?**\n\n<details><summary>Solution</summary>\n\nA long answer.\n</details>")])
+    for path in (tmp_path / "source" / "09_x.ipynb", tmp_path / "09_x.ipynb"):
+        path.write_text(tools.dumps(nb), encoding="utf-8")
+    monkeypatch.setattr(tools, "ROOT", tmp_path.parent)
+    monkeypatch.setattr(tools, "LESSONS", tmp_path)
+    monkeypatch.setattr(tools, "SOURCE", tmp_path / "source")
+    monkeypatch.setattr(tools, "INSTRUCTOR", tmp_path / "instructor")
+    with pytest.raises(SystemExit, match="09_x.ipynb holds solutions"):
+        tools.main(["students"])
+    assert "A long answer" in (tmp_path / "09_x.ipynb").read_text(encoding="utf-8")
+    (tmp_path / "09_x.ipynb").unlink()
+    assert tools.main(["students"]) == 0
+    assert tools.solutions(tools.read(tmp_path / "09_x.ipynb")) == []
+    assert tools.student_problems() == []
+
+
 def test_instructor_version_opens_the_solutions_and_says_it_is_generated():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("<details><summary>Solution</summary>42</details>")])

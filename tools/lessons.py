@@ -523,9 +523,37 @@ def leaked_solutions(nb: nbformat.NotebookNode, known: Sequence[str] = ()) -> li
     return found
 
 
+def hand_written_students(names: Iterable[str] | None = None) -> list[Path]:
+    """Student lessons that hold solution blocks: hand-written, not generated.
+
+    Such a file (for example one merged from before the sources moved to
+    ``lessons/source/``) must not be overwritten: its edits belong in the source.
+    """
+    paths = lesson_paths() if names is None else [LESSONS / n for n in names]
+    return [p for p in paths if p.exists() and solutions(read(p))]
+
+
+def refuse_overwriting_hand_written(names: Iterable[str] | None = None) -> None:
+    """Stop before a generated student lesson would replace a hand-written one.
+
+    Raises
+    ------
+    SystemExit
+        Naming each such file and how to keep its edits.
+    """
+    found = hand_written_students(names)
+    if found:
+        raise SystemExit("\n".join(
+            f"{p.relative_to(ROOT)} holds solutions, so it was written by hand (the "
+            f"student lessons are generated): move its edits into "
+            f"lessons/source/{p.name} (e.g. `git mv -f {p.relative_to(ROOT)} "
+            f"lessons/source/`), then run this again." for p in found))
+
+
 def write_versions(sources: Iterable[Path] | None = None) -> None:
     """Write the student and instructor versions of ``sources`` (all by default)."""
     sources = source_paths() if sources is None else list(sources)
+    refuse_overwriting_hand_written(p.name for p in sources)
     INSTRUCTOR.mkdir(exist_ok=True)
     for files in (student_files(sources), instructor_files(sources)):
         for path, text in files.items():
@@ -839,6 +867,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         normalize_all(_select(getattr(args, "notebooks", [])))
     if args.command in ("execute", "all"):
         over_budget = execute_all(_select(getattr(args, "notebooks", [])), args.time)
+    if args.command in ("normalize", "execute", "students", "all"):
+        refuse_overwriting_hand_written()
     if args.command in ("students", "all"):
         _write(student_files(), LESSONS)
     if args.command in ("instructor", "all"):
