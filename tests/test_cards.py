@@ -101,8 +101,9 @@ def test_every_bad_card_gets_one_line_naming_it_and_the_others_still_pool(texts,
     assert all("\n" not in e for e in pooled.errors)
     assert "not valid JSON" in by_card["malformed.json"]
     assert "over the 1,000,000-byte limit" in by_card["big.json"]
+    cost = cinlab.scenarios.get("sotillo2010", mad2=False).fitness.aneuploidy_cost
     assert ("another scenario: in arm 'TI-K', fitness.aneuploidy_cost is 0.1 here but "
-            "0.06 in g1.json (group Group 1)") in by_card["other.json"]
+            f"{cost:g} in g1.json (group Group 1)") in by_card["other.json"]
     assert "seed 1 was already pooled from g1.json" in by_card["again.json"]
     assert "the same mice would count twice" in by_card["again.json"]
     assert "not a result card" in by_card["wrong.json"]
