@@ -175,7 +175,7 @@ def simulate_cards(arms: Mapping[str, Scenario], seeds: Iterable[int], n_runs: i
 # --------------------------------------------------------------------------- reading
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
@@ -442,7 +442,7 @@ def pool(sources: Iterable[Any]) -> Pool:
             else:
                 accepted.append(card)
                 seen.update(dict.fromkeys(card.seeds(), card))
-    arms = {}
+    arms: dict[str, Cohort] = {}
     if accepted:
         for name in accepted[0].arms:
             arms[name] = _PooledCohort([c.arms[name] for c in accepted])

@@ -20,14 +20,13 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 from bokeh.models import (
-    ColorBar,
     ColumnDataSource,
     FactorRange,
     HoverTool,
     LinearColorMapper,
     Range1d,
-    Span,
 )
+from bokeh.models.annotations import ColorBar, Span
 from bokeh.palettes import PuOr9
 from bokeh.plotting import figure
 from jupyter_bokeh.widgets import BokehModel
@@ -202,7 +201,7 @@ def power_figure(curve: PowerCurve, *, mark: int | None = None, target: float = 
     """Power against mice per arm, with its 95% Monte Carlo band and the target line."""
     fig = figure_frame(large, f"Chance of p < {curve.alpha:g} ({curve.n_experiments} experiments "
                   f"per size)", "Mice per arm", "Chance of a significant result",
-                  y_range=Range1d(0.0, 1.02))
+                  y_range=Range1d(start=0.0, end=1.02))
     source = ColumnDataSource({"n": curve.sizes, "power": curve.power, "low": curve.low,
                                "high": curve.high, "percent": 100 * curve.power},
                               name="power")

@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 from bokeh.embed import file_html
 from bokeh.models import ColumnDataSource, HoverTool, Range1d
+from bokeh.models.renderers import DataRenderer
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from . import cards, plots
+from .plots._common import _title
 
 __all__ = ["COLORS", "class_page", "figure_frame", "pool_columns", "pool_figure"]
 
@@ -28,11 +30,11 @@ _TOOLS = "pan,box_zoom,wheel_zoom,reset,save"
 def figure_frame(large: bool, title: str, x_label: str, y_label: str,
                  **kwargs: Any) -> figure:
     """An empty figure in the lessons' style (bigger fonts when ``large``)."""
-    size = {"width": 900, "height": 480} if large else {"width": 680, "height": 360}
-    fig = figure(tools=_TOOLS, title=title, **size, **kwargs)
+    width, height = (900, 480) if large else (680, 360)
+    fig = figure(tools=_TOOLS, title=title, width=width, height=height, **kwargs)
     fig.toolbar.logo = None
     font = "18px" if large else "13px"
-    fig.title.text_font_size = font
+    _title(fig).text_font_size = font
     fig.xaxis.axis_label, fig.yaxis.axis_label = x_label, y_label
     for axis in (*fig.xaxis, *fig.yaxis):
         axis.axis_label_text_font_size = font
@@ -89,8 +91,8 @@ def pool_figure(result: cards.Pool, *, large: bool = False) -> figure:
         p = comparison.pvalue
         title += f", log-rank {'p < 0.001' if p < 0.001 else f'p = {p:.3f}'}"
     fig = figure_frame(large, title, "Days since therapy started",
-                       "Relapse-free (fraction of mice)", y_range=Range1d(0.0, 1.04))
-    lines = []
+                       "Relapse-free (fraction of mice)", y_range=Range1d(start=0.0, end=1.04))
+    lines: list[DataRenderer] = []
     for i, (name, data) in enumerate(pool_columns(result).items()):
         arm = name.split(":", 1)[1]
         color, dash = COLORS[(i // 2) % len(COLORS)], _DASHES[(i // 2) % len(_DASHES)]

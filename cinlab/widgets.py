@@ -581,7 +581,7 @@ class _CohortsExplorer(Explorer):
         super().__init__(base, controls, seed, large, auto_run=False, presets=presets)
         # a group's result, saved as a small file to pool with the class (lesson 06)
         self.card_saver = CardSaver(lambda: self.result, lambda: self.seed_box.value)
-        self.children = (*self.children, self.card_saver)
+        self.children = [*self.children, self.card_saver]
 
     def _cohorts(self, arms: Mapping[str, Scenario], seed: int) -> dict[str, Any]:
         """One cohort per scenario, all with the same seed (common random numbers)."""

@@ -54,13 +54,24 @@ def _paper(source: str) -> str:
     return out
 
 
+def _elements(node: ast.expr) -> list[ast.expr]:
+    """The elements of a literal list, tuple or set in source code."""
+    if not isinstance(node, ast.List | ast.Tuple | ast.Set):
+        raise ValueError(f"expected a list or tuple, got {type(node).__name__}")
+    return node.elts
+
+
 def _quiz(source: str) -> str:
     """A quiz cell (``widgets.quiz(question, options=[(text, correct, why), ...])``)."""
-    call = ast.parse(source).body[0].value
+    statement = ast.parse(source).body[0]  # the call, bare or assigned (q = widgets.quiz(…))
+    _with_value = ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return
+    if not (isinstance(statement, _with_value) and isinstance(statement.value, ast.Call)):
+        raise ValueError("a quiz cell starts with a call of widgets.quiz")
+    call = statement.value
     question = ast.literal_eval(call.args[0])
     options = call.args[1] if len(call.args) > 1 else next(
         k.value for k in call.keywords if k.arg == "options")
-    texts = [ast.literal_eval(item.elts[0]) for item in options.elts]
+    texts = [ast.literal_eval(_elements(item)[0]) for item in _elements(options)]
     items = "".join(f"<li>{html.escape(t)}</li>" for t in texts)
     return f'<div class="quiz"><p><b>{html.escape(question)}</b></p><ul>{items}</ul></div>'
 
