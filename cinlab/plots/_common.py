@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from bokeh.model import Model
 from bokeh.models import (
     ColumnDataSource,
     LayoutDOM,
     Plot,
 )
+from bokeh.models.annotations import Title
+from bokeh.models.ranges import NumericalRange, Range
+
+_M = TypeVar("_M", bound=Model)
 
 
 def _positive(values: Any) -> np.ndarray:
@@ -51,15 +56,35 @@ def sources(fig: LayoutDOM) -> dict[str, ColumnDataSource]:
     """
     # walk the renderers rather than all references (fig.select): this runs on every
     # explorer update
-    plots_ = [fig] if isinstance(fig, Plot) else [c for c in getattr(fig, "children", [])
-                                                  if isinstance(c, Plot)]
     named = {}
-    for plot in plots_:
+    for plot in _plots(fig):
         for renderer in plot.renderers:
             source = getattr(renderer, "data_source", None)
             if isinstance(source, ColumnDataSource) and source.name:
                 named[source.name] = source
     return named
+
+
+def _plots(fig: LayoutDOM) -> list[Plot]:
+    """The figure itself, or the figures of a row or column."""
+    if isinstance(fig, Plot):
+        return [fig]
+    return [c for c in getattr(fig, "children", []) if isinstance(c, Plot)]
+
+
+def _select(fig: LayoutDOM, name: str, kind: type[_M]) -> _M:
+    """The model of the given type and name in a figure or layout."""
+    model = fig.select_one({"name": name})
+    if not isinstance(model, kind):
+        raise TypeError(f"no {kind.__name__} named {name!r} in this figure; got {model!r}")
+    return model
+
+
+def _numeric(rng: Range) -> NumericalRange:
+    """A figure's range as a numeric range (one with start and end)."""
+    if not isinstance(rng, NumericalRange):
+        raise TypeError(f"expected a numeric range (start, end); got {rng!r}")
+    return rng
 
 
 def _fill(fig: LayoutDOM, data: Mapping[str, Mapping[str, Any]]) -> None:
@@ -73,10 +98,22 @@ def _named_sources(data: Mapping[str, Mapping[str, Any]]) -> dict[str, ColumnDat
     return {name: ColumnDataSource(dict(columns), name=name) for name, columns in data.items()}
 
 
-def _titled_fill(fig: LayoutDOM, data: Mapping[str, Mapping[str, Any]], title: str) -> None:
+def _title(fig: Plot) -> Title:
+    """The title model of a figure.
+
+    Bokeh's figure always makes one (a title given as text becomes a Title), but the
+    property's declared type also admits text and None, so narrow it here.
+    """
+    title = fig.title
+    if not isinstance(title, Title):
+        raise TypeError(f"figure has no Title model: its title is {title!r}")
+    return title
+
+
+def _titled_fill(fig: Plot, data: Mapping[str, Mapping[str, Any]], title: str) -> None:
     """Replace a figure's data and its title."""
     _fill(fig, data)
-    fig.title.text = title
+    _title(fig).text = title
 
 
 def _empty(fig: LayoutDOM) -> None:

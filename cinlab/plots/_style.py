@@ -11,11 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
-from bokeh.models import Legend, LegendItem
+from bokeh.core.property.vectorization import Value
+from bokeh.models.annotations import Legend, LegendItem
+from bokeh.models.renderers import GlyphRenderer
 from bokeh.palettes import Colorblind8
 from bokeh.plotting import figure
+
+from ._common import _title
 
 #: Okabe–Ito colours: blue, orange, yellow, bluish green, sky blue, vermillion,
 #: reddish purple, black.
@@ -151,7 +155,7 @@ def _new_figure(kind: str, options: Mapping[str, Any], *, large: bool, x_label: 
     fig = figure(width=width or s.width, height=height or s.height, tools=_TOOLS,
                  toolbar_location="right", **kwargs)
     fig.tags = [{"cinlab_plot": kind, **options}]
-    fig.title.text_font_size = s.title
+    _title(fig).text_font_size = s.title
     fig.xaxis.axis_label = x_label
     fig.yaxis.axis_label = y_label
     for axis in (*fig.xaxis, *fig.yaxis):
@@ -162,7 +166,14 @@ def _new_figure(kind: str, options: Mapping[str, Any], *, large: bool, x_label: 
     return fig
 
 
-def _legend(fig: figure, items: list[tuple[str, list]], large: bool, place: str = "below",
+#: A legend entry: its label and the renderers it shows and hides (GlyphRenderer is
+#: generic only in bokeh's stubs, hence the quotes).
+LegendEntry: TypeAlias = "tuple[str, list[GlyphRenderer[Any]]]"
+#: Where a figure can hold a legend outside its plot area.
+Place = Literal["above", "below", "left", "right", "center"]
+
+
+def _legend(fig: figure, items: list[LegendEntry], large: bool, place: Place = "below",
             ncols: int = 2) -> Legend:
     """Put a legend outside the plot area (below it by default) so it never hides data.
 
@@ -173,7 +184,10 @@ def _legend(fig: figure, items: list[tuple[str, list]], large: bool, place: str 
     legend = Legend(items=[LegendItem(label=label, renderers=r) for label, r in items],
                     label_text_font_size=s.legend, click_policy="hide",
                     orientation="vertical" if vertical else "horizontal",
-                    spacing=2 if vertical else 14, padding=6, glyph_width=34, margin=4)
+                    spacing=2 if vertical else 14,
+                    # bokeh's stub types padding as a Property of Properties; it takes an int
+                    padding=6,  # type: ignore[arg-type]
+                    glyph_width=34, margin=4)
     if not vertical:
         legend.ncols = ncols
     fig.add_layout(legend, place)
@@ -188,9 +202,22 @@ def _range_on_data(fig: figure) -> None:
             rng.renderers = data
 
 
+def _legend_items(fig: figure) -> list[LegendItem]:
+    """The items of a figure's (first) legend.
+
+    Bokeh turns ``(label, renderers)`` pairs into LegendItems when they are set, though
+    the property's declared type still admits the pairs; narrow it here.
+    """
+    items = fig.legend[0].items
+    out = [item for item in items if isinstance(item, LegendItem)]
+    if len(out) != len(items):
+        raise TypeError(f"legend items are not all LegendItems: {items!r}")
+    return out
+
+
 def _show_legend_items(fig: figure, shown: Mapping[str, bool]) -> None:
     """Show a legend entry only when it has something to show (e.g. a therapy band)."""
-    for item in fig.legend[0].items:
-        label = item.label.value if hasattr(item.label, "value") else item.label
-        if label in shown:
+    for item in _legend_items(fig):
+        label = item.label.value if isinstance(item.label, Value) else item.label
+        if isinstance(label, str) and label in shown:
             item.visible = shown[label]

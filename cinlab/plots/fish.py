@@ -14,12 +14,13 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from ..summaries import seed_text as _seed_text
-from ._common import _fill, _named_sources
+from ._common import _fill, _named_sources, _title
 from ._style import (
     _PROBES,
     SKY,
     _large,
     _legend,
+    _legend_items,
     _new_figure,
     _sizes,
 )
@@ -225,7 +226,8 @@ def fish_figure(run: Any, *, chromosomes: Sequence[int] | None = None, n_cells: 
     px = s.fish_px
     fig = _new_figure("fish", {"chromosomes": None if chromosomes is None else list(
         chromosomes), "n_cells": n_cells, "seed": seed, "large": large}, large=large,
-        x_label="", y_label="", x_range=Range1d(x0, x1), y_range=Range1d(y0, y1),
+        x_label="", y_label="", x_range=Range1d(start=x0, end=x1),
+        y_range=Range1d(start=y0, end=y1),
         frame_width=int((x1 - x0) * px), frame_height=int((y1 - y0) * px), width=None,
         height=None)
     fig.width = fig.height = None
@@ -274,13 +276,13 @@ def _fill_fish(fig: figure, run: Any, *, chromosomes: Sequence[int] | None, n_ce
 
     def apply() -> None:
         _fill(fig, data)
-        for p, item in enumerate(fig.legend[0].items):
+        for p, item in enumerate(_legend_items(fig)):
             if p < len(probes):
                 item.label = {"value": f"Chromosome {probes[p]} ({shapes[p]})"}
                 item.visible = True
             else:
                 item.visible = False
-        fig.title.text = title
+        _title(fig).text = title
     return apply
 
 

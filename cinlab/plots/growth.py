@@ -16,13 +16,14 @@ from bokeh.plotting import figure
 from .. import theory
 from ..summaries import day_text as _day
 from ..summaries import seed_text as _seed_text
-from ._common import _fill, _named_sources, _positive
+from ._common import _fill, _named_sources, _numeric, _positive, _title
 from ._style import (
     BLACK,
     BLUE,
     PURPLE,
     SKY,
     VERMILLION,
+    LegendEntry,
     _large,
     _legend,
     _new_figure,
@@ -245,8 +246,8 @@ def burden_figure(run: Any, *, theory: bool = False, fixed_axes: bool = False,
     fig = _new_figure("burden", {"theory": theory, "fixed_axes": fixed_axes, "large": large},
                       large=large, x_label="Time (days)",
                       y_label="Cells (log scale; 0 not drawn)", width=width, height=height,
-                      y_axis_type="log", y_range=Range1d(_ONE_CELL, 10.0),
-                      **({"x_range": Range1d(0.0, 0.0)} if fixed_axes else {}))
+                      y_axis_type="log", y_range=Range1d(start=_ONE_CELL, end=10.0),
+                      **({"x_range": Range1d(start=0.0, end=0.0)} if fixed_axes else {}))
     data = _burden_data(run, theory)
     src = _named_sources(data)
     therapy = fig.vstrip(x0="start", x1="end", source=src["therapy"], fill_color=SKY,
@@ -260,7 +261,7 @@ def burden_figure(run: Any, *, theory: bool = False, fixed_axes: bool = False,
                         line_width=s.line, line_dash="dashed")
     escaped = fig.line("time", "escaped", source=src["burden"], color=VERMILLION,
                        line_width=s.line + 0.5, line_dash="dotted")
-    items = [("All cells", [total]), ("Oncogene-addicted", [addicted]),
+    items: list[LegendEntry] = [("All cells", [total]), ("Oncogene-addicted", [addicted]),
              ("Escaped (oncogene-independent)", [escaped]), ("Therapy on (shaded)", [therapy]),
              ("CIN on (hatched)", [cin])]
     if theory:
@@ -271,7 +272,9 @@ def burden_figure(run: Any, *, theory: bool = False, fixed_axes: bool = False,
               line_dash="dashed")
     fig.text(x="time", y="y", text="label", source=src["events"], text_align="align",
              text_baseline="middle", x_offset="offset", text_font_size=s.text,
-             text_color="#333333", background_fill_color="white", background_fill_alpha=0.8)
+             text_color="#333333",
+             # bokeh's stub of figure.text leaves out the Text glyph's background fill
+             background_fill_color="white", background_fill_alpha=0.8)  # type: ignore[call-arg]
     fig.add_tools(HoverTool(renderers=[total], mode="vline", tooltips=[
         ("Day", "@time{0.0}"), ("All cells", "@total_cells{0,0}"),
         ("Addicted", "@addicted_cells{0,0}"), ("Escaped", "@escaped_cells{0,0}")]))
@@ -282,8 +285,9 @@ def burden_figure(run: Any, *, theory: bool = False, fixed_axes: bool = False,
 
 
 def _burden_data(run: Any, theory: bool) -> dict[str, Mapping[str, Any]]:
-    data = {"burden": burden_columns(run), "therapy": therapy_columns(run),
-            "cin": cin_window_columns(run), "events": event_columns(run)}
+    data: dict[str, Mapping[str, Any]] = {
+        "burden": burden_columns(run), "therapy": therapy_columns(run),
+        "cin": cin_window_columns(run), "events": event_columns(run)}
     if theory:
         data["theory"] = theory_columns(run)
     return data
@@ -317,8 +321,8 @@ def _fill_burden(fig: figure, run: Any, *, theory: bool, large: bool,
                                  "CIN on (hatched)": len(data["cin"]["start"]) > 0})
         fig.y_range.update(start=_ONE_CELL, end=y_end)
         if fixed_axes:
-            fig.x_range.update(start=0.0, end=max(fig.x_range.end, run_end, 1.0))
-        fig.title.text = title
+            fig.x_range.update(start=0.0, end=max(_numeric(fig.x_range).end, run_end, 1.0))
+        _title(fig).text = title
     return apply
 
 

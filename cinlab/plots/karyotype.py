@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 from bokeh.layouts import row
 from bokeh.models import (
-    ColorBar,
     FixedTicker,
     HoverTool,
     LayoutDOM,
     LinearColorMapper,
     Range1d,
 )
+from bokeh.models.annotations import ColorBar
+from bokeh.models.tickers import ContinuousTicker
 from bokeh.palettes import Blues256, RdBu, interp_palette
 from bokeh.plotting import figure
 
@@ -22,7 +23,17 @@ from ..summaries import cells_text as _cells_text
 from ..summaries import day_text as _day
 from ..summaries import route_words as _route_words
 from ..summaries import seed_text as _seed_text
-from ._common import _fill, _karyotype_phrase, _karyotype_text, _named_sources, _titled_fill
+from ._common import (
+    _fill,
+    _karyotype_phrase,
+    _karyotype_text,
+    _named_sources,
+    _numeric,
+    _plots,
+    _select,
+    _title,
+    _titled_fill,
+)
 from ._style import (
     _ROUTE_STYLE,
     BLACK,
@@ -180,12 +191,12 @@ def karyotype_figure(run: Any, *, top: int = 30, large: bool | None = None) -> L
     s = _sizes(large)
     genome = run.scenario.genome
     n_chrom = genome.n_chromosomes
-    y_range = Range1d(top + 0.5, 0.5)
+    y_range = Range1d(start=top + 0.5, end=0.5)
     height = top * s.cell_h + 130
     heat = _new_figure("karyotype_heat", {}, large=large, x_label="Chromosome",
                        y_label="Clone (1 = largest)",
                        width=n_chrom * s.cell_w + 180, height=height,
-                       x_range=Range1d(0.5, n_chrom + 0.5), y_range=y_range)
+                       x_range=Range1d(start=0.5, end=n_chrom + 0.5), y_range=y_range)
     heat.tags = []
     src = _named_sources(_karyotype_data(run, top))
     palette, low, high = _copy_palette(genome)
@@ -268,16 +279,17 @@ def _fill_karyotype(layout: LayoutDOM, run: Any, *, top: int,
 
     def apply() -> None:
         _fill(layout, data)
-        layout.select_one({"name": "copy_mapper"}).update(palette=palette, low=low, high=high)
-        layout.select_one({"name": "copy_ticks"}).ticks = list(range(genome.max_copies + 1))
-        heat, sizes = layout.children
+        _select(layout, "copy_mapper", LinearColorMapper).update(palette=palette, low=low,
+                                                                 high=high)
+        _select(layout, "copy_ticks", FixedTicker).ticks = list(range(genome.max_copies + 1))
+        heat, sizes = _plots(layout)
         heat.x_range.update(start=0.5, end=n_chrom + 0.5)
-        layout.select_one({"name": "chrom_ticks"}).ticks = list(range(1, n_chrom + 1))
+        _select(layout, "chrom_ticks", FixedTicker).ticks = list(range(1, n_chrom + 1))
         heat.y_range.update(start=n_rows + 0.5, end=0.5)
-        layout.select_one({"name": "row_ticks"}).ticks = list(range(1, n_rows + 1))
+        _select(layout, "row_ticks", FixedTicker).ticks = list(range(1, n_rows + 1))
         heat.height = sizes.height = height
-        heat.title.text = title
-        sizes.title.text = "Clone size"
+        _title(heat).text = title
+        _title(sizes).text = "Clone size"
     return apply
 
 
@@ -334,8 +346,11 @@ def aneuploidy_figure(run: Any, *, large: bool | None = None, width: int | None 
     src = _named_sources({"aneuploidy": aneuploidy_columns(run)})
     bars = fig.vbar(x="score", top="percent", width=0.8, source=src["aneuploidy"],
                     fill_color=BLUE, line_color=BLACK)
-    fig.y_range.start = 0
-    fig.xaxis.ticker.desired_num_ticks = 10
+    _numeric(fig.y_range).start = 0
+    ticker = fig.xaxis[0].ticker
+    if not isinstance(ticker, ContinuousTicker):
+        raise TypeError(f"expected a continuous ticker on the score axis; got {ticker!r}")
+    ticker.desired_num_ticks = 10
     fig.add_tools(HoverTool(renderers=[bars], tooltips=[
         ("Score", "@score"), ("Cells", "@cells{0,0} (@percent{0.0}%)")]))
     _fill_aneuploidy(fig, run, large=large)()
@@ -408,8 +423,8 @@ def copy_number_figure(run: Any, *, large: bool | None = None) -> figure:
     fig = _new_figure("copy_number", {"large": large}, large=large, x_label="Chromosome",
                       y_label="Copies", width=n_chrom * s.cell_w + 200,
                       height=(genome.max_copies + 1) * (s.cell_h + 6) + 130,
-                      x_range=Range1d(0.5, n_chrom + 0.5),
-                      y_range=Range1d(-0.5, genome.max_copies + 0.5))
+                      x_range=Range1d(start=0.5, end=n_chrom + 0.5),
+                      y_range=Range1d(start=-0.5, end=genome.max_copies + 0.5))
     src = _named_sources({"copy_number": copy_number_columns(run)})
     mapper = LinearColorMapper(palette=list(Blues256[::-1][20:]), low=0, high=100)
     cells = fig.rect(x="chromosome", y="copies", width=1, height=1, source=src["copy_number"],

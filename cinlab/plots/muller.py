@@ -18,12 +18,13 @@ from bokeh.plotting import figure
 from ..summaries import day_text as _day
 from ..summaries import route_words as _route_words
 from ..summaries import seed_text as _seed_text
-from ._common import _fill, _karyotype_phrase, _karyotype_text, _named_sources
+from ._common import _fill, _karyotype_phrase, _karyotype_text, _named_sources, _title
 from ._style import (
     _ADDICTED_FILLS,
     _ROUTE_STYLE,
     BLACK,
     BLUE,
+    LegendEntry,
     _large,
     _legend,
     _new_figure,
@@ -86,8 +87,8 @@ def muller_layout(run: Any, mode: str = "frequency") -> dict[str, np.ndarray]:
         peak = max(float(tumour.max()), 1.0)
         scale = np.log10(1.0 + tumour) / math.log10(1.0 + peak) if peak > 1 else alive * 1.0
     safe_tumour = np.where(alive, tumour, 1.0)
-    for k in roots:
-        width[:, k] = scale * size[:, k] / safe_tumour
+    for root in roots:
+        width[:, root] = scale * size[:, root] / safe_tumour
     children: dict[int, list[int]] = {k: [] for k in range(ids.size)}
     for k in range(ids.size):
         if parent_index[k] >= 0:
@@ -108,10 +109,10 @@ def muller_layout(run: Any, mode: str = "frequency") -> dict[str, np.ndarray]:
     lower = np.zeros_like(size)
     upper = np.zeros_like(size)
     start = (1.0 - width[:, roots].sum(axis=1)) / 2.0
-    for k in roots:
-        lower[:, k] = start
-        upper[:, k] = start + width[:, k]
-        start = upper[:, k]
+    for root in roots:
+        lower[:, root] = start
+        upper[:, root] = start + width[:, root]
+        start = upper[:, root]
     for p in range(ids.size):
         kids = children[p]
         if not kids:
@@ -223,7 +224,7 @@ def muller_figure(run: Any, *, mode: str = "frequency", large: bool | None = Non
                       x_label="Time (days)",
                       y_label=("Share of tumour" if mode == "frequency"
                                else "Lineages (widths log-scaled)"),
-                      width=width, height=height, y_range=Range1d(0.0, 1.09))
+                      width=width, height=height, y_range=Range1d(start=0.0, end=1.09))
     src = _named_sources(_muller_data(run, mode))
     bands = fig.patches("xs", "ys", source=src["lineages"], fill_color="fill_color",
                         hatch_pattern="hatch_pattern", hatch_color=BLACK, hatch_alpha=0.45,
@@ -240,7 +241,7 @@ def muller_figure(run: Any, *, mode: str = "frequency", large: bool | None = Non
         fig.yaxis.formatter = NumeralTickFormatter(format="0%")
     else:
         fig.yaxis.ticker = FixedTicker(ticks=[])
-    legend_items = []
+    legend_items: list[LegendEntry] = []
     for route, (color, hatch, words) in _ROUTE_STYLE.items():
         # one polygon below the visible range: the legend draws its swatch from it
         swatch = fig.patches(xs=[[0, 1, 1, 0]], ys=[[-2, -2, -1, -1]], fill_color=color,
@@ -268,7 +269,7 @@ def _fill_muller(fig: figure, run: Any, *, mode: str, large: bool) -> Callable[[
     def apply() -> None:
         _fill(fig, data)
         _show_legend_items(fig, {"Therapy on (bar above)": len(data["therapy"]["start"]) > 0})
-        fig.title.text = title
+        _title(fig).text = title
     return apply
 
 

@@ -11,6 +11,7 @@ from bokeh.models import (
     HoverTool,
     Range1d,
 )
+from bokeh.models.renderers import DataRenderer
 from bokeh.plotting import figure
 
 from ..summaries import seed_text as _seed_text
@@ -23,9 +24,11 @@ from ._style import (
     PURPLE,
     SKY,
     VERMILLION,
+    LegendEntry,
     Style,
     _large,
     _legend,
+    _legend_items,
     _new_figure,
     _sizes,
 )
@@ -234,10 +237,10 @@ def survival_figure(arms: Any, *, large: bool | None = None, width: int | None =
     fig = _new_figure("survival", {"names": names, "large": large}, large=large,
                       x_label="Days since therapy started",
                       y_label="Relapse-free (fraction of runs)", width=width,
-                      height=height, y_range=Range1d(0.0, 1.04))
+                      height=height, y_range=Range1d(start=0.0, end=1.04))
     src = _named_sources({f"survival:{n}": _curve_or_empty(arms[n]) for n in names})
-    items = []
-    lines = []
+    items: list[LegendEntry] = []
+    lines: list[DataRenderer] = []
     for i, name in enumerate(names):
         color, dash = _ARM_COLORS[i % len(_ARM_COLORS)], _DASHES[i % len(_DASHES)]
         source = src[f"survival:{name}"]
@@ -256,7 +259,8 @@ def survival_figure(arms: Any, *, large: bool | None = None, width: int | None =
     # the figure grows by those lines so that the plot keeps its height
     ncols = 1 if len(names) > 2 else 2
     _legend(fig, items, large, ncols=ncols)
-    fig.height += _legend_rows_px(len(names), ncols, s)
+    if fig.height is not None:  # always set by _new_figure; bokeh's type allows None
+        fig.height += _legend_rows_px(len(names), ncols, s)
     _fill_survival(fig, arms, names=names, large=large)()
     return fig
 
@@ -290,7 +294,7 @@ def _fill_survival(fig: figure, arms: Any, *, names: list[str],
 
     def apply() -> None:
         _titled_fill(fig, data, title)
-        for label, item in zip(labels, fig.legend[0].items, strict=True):
+        for label, item in zip(labels, _legend_items(fig), strict=True):
             item.label = {"value": label}
     return apply
 

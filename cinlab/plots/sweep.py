@@ -8,17 +8,17 @@ from typing import Any
 
 import numpy as np
 from bokeh.models import (
-    ColorBar,
     HoverTool,
     LinearColorMapper,
     NumeralTickFormatter,
     Range1d,
 )
+from bokeh.models.annotations import ColorBar
 from bokeh.palettes import Blues256
 from bokeh.plotting import figure
 
 from .. import params
-from ._common import _fill, _named_sources
+from ._common import _fill, _named_sources, _title
 from ._style import (
     BLACK,
     BLUE,
@@ -143,7 +143,7 @@ def sweep_figure(table: Any, *, large: bool | None = None, width: int | None = N
                           x_label=_axis_label(names[0]),
                           y_label="Treated runs that relapsed",
                           width=width, height=height, x_axis_type="log" if log else "linear",
-                          y_range=Range1d(0.0, 1.04))
+                          y_range=Range1d(start=0.0, end=1.04))
         band = fig.varea(x="x_value", y1="low", y2="high", source=src["sweep"],
                          fill_color=SKY, fill_alpha=0.4)
         line = fig.line("x_value", "relapse_fraction", source=src["sweep"], color=BLUE,
@@ -199,7 +199,7 @@ def _fill_sweep(fig: figure, table: Any, *, large: bool) -> Callable[[], None]:
 
     def apply() -> None:
         _fill(fig, {"sweep": data})
-        fig.title.text = f"Relapse across the sweep ({each})"
+        _title(fig).text = f"Relapse across the sweep ({each})"
     return apply
 
 
