@@ -67,12 +67,13 @@ def resolve_backend(backend: str) -> str:
 #: What the explorers' status line and the command line say while kernels compile.
 COMPILE_MESSAGE = ("Preparing the simulation engine: compiled once per machine (up to "
                    "about 20 s), then loaded from disk in under a second\u2026")
-_STATE = {"ready": False, "busy": False, "failed": False, "seconds": 0.0}
+_STATE: dict[str, bool | float] = {"ready": False, "busy": False, "failed": False,
+                                   "seconds": 0.0}
 
 
 def is_ready() -> bool:
     """Whether runs need no compiling or loading of kernels first (in this process)."""
-    return not HAVE_NUMBA or _STATE["ready"] or _STATE["failed"]
+    return bool(not HAVE_NUMBA or _STATE["ready"] or _STATE["failed"])
 
 
 def prepare(notify: Callable[[str], None] | None = None) -> float:
@@ -103,8 +104,9 @@ def prepare(notify: Callable[[str], None] | None = None) -> float:
                       f"more slowly.", RuntimeWarning, stacklevel=2)
     finally:
         _STATE["busy"] = False
-    _STATE["seconds"] = time.perf_counter() - start
-    return _STATE["seconds"]
+    seconds = time.perf_counter() - start
+    _STATE["seconds"] = seconds
+    return seconds
 
 
 # ----------------------------------------------------------- counter-based uniforms
