@@ -32,7 +32,7 @@ h1 { font-size: 1.7em; } h2 { font-size: 1.3em; border-bottom: 1px solid #999; }
 
 #: A line inviting the student to write, e.g. "*My predictions:*".
 _WRITE_LINE = re.compile(r"^\s*\*My [^*]*:\*\s*$", re.MULTILINE)
-_DETAILS = re.compile(r"<details>.*?</details>", re.DOTALL)
+_DETAILS = re.compile(r"<details[^>]*>.*?</details>", re.DOTALL)
 
 
 def _markdown(text: str) -> str:
@@ -113,12 +113,18 @@ def worksheet_html(notebook: str | Path) -> str:
         If the file is not a notebook.
     """
     path = Path(notebook)
+    # a student lesson holds no solutions; its instructor version marks where each
+    # exercise's answer goes, and the solutions themselves become empty boxes
+    teacher = path.parent / "instructor" / path.name
+    read_from = teacher if teacher.is_file() else path
     try:
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        cells = json.loads(read_from.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path} is not a readable notebook: {exc}") from exc
     body, title = [], path.stem
     for cell in cells:
+        if cell.get("id") == "instructor-banner":  # the instructor version's own note
+            continue
         source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown":
             first = re.match(r"#\s+(.+)$", source.strip(), re.MULTILINE)
