@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -58,6 +58,9 @@ from .constants import (
     SWITCH_SIZE,
     TAU_STEP,
 )
+
+if TYPE_CHECKING:
+    from ..result import Run
 
 __all__ = ["Batch", "simulate"]
 
@@ -1157,7 +1160,7 @@ class Batch:
 def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
              | np.random.Generator = None, method: str = "auto", *,
              switch_size: int = SWITCH_SIZE, tau_step: float = TAU_STEP,
-             backend: str = "auto"):
+             backend: str = "auto") -> Run:
     """Simulate one tumour.
 
     Parameters
