@@ -212,10 +212,11 @@ def compare(ref, eng, with_therapy, step_sensitive=True, exact=False):
 # "auto" switches to tau-leaping at 40 cells. With tau_step 0.02 the documented tau
 # effects (stop and detection noticed at the end of a step; O(dt) variance) are far
 # below what 400 reference runs resolve, so every statistic is compared. With the
-# default step (0.25 days) detection times are left out: detection is noticed at the
-# end of the step, on average about half a step late (p ~ 1e-5 here). Always: totals
-# are capped at max_cells and escaped cells compared as a fraction and in runs that did
-# not stop at max_cells, since a tau step overshoots max_cells by up to one step.
+# default step (0.5 days) detection times are left out: detection is noticed at the
+# end of the step, on average about half a step late (p ~ 1e-5 here, measured at a
+# 0.25-day step). Always: totals are capped at max_cells and escaped cells compared as a
+# fraction and in runs that did not stop at max_cells, since a tau step overshoots
+# max_cells by up to one step.
 CASES = [(name, method, step) for name in SCENARIOS
          for method, step in (("exact", None), ("auto", 0.02), ("auto", None))]
 
