@@ -412,6 +412,54 @@ def test_app_large_asks_the_lesson_for_large_text(shipped, tmp_path, monkeypatch
     assert plots.session_style() is plots.LARGE
 
 
+# A stand-in for Voila: listens on the port, answers one connection, exits with 3.
+FAKE_SERVER = """
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+s.settimeout(60)
+s.accept()[0].close()
+sys.exit(3)
+"""
+
+
+def test_serve_app_waits_for_the_server_then_opens_the_browser(monkeypatch, capsys):
+    # _serve_app starts the server itself (no exec); the browser is patched, and reads
+    # the private redirect file while it exists.
+    opened = []
+
+    def fake_open(uri):
+        path = Path(uri.removeprefix("file://"))
+        opened.append((path, path.read_text(encoding="utf-8")))
+        return True
+
+    monkeypatch.setattr(cli_serve.webbrowser, "open", fake_open)
+    port = cli_serve._free_port()
+    url = f"http://127.0.0.1:{port}/?token=abc"
+    cmd = [sys.executable, "-c", FAKE_SERVER, str(port)]
+    assert cli_serve._serve_app(cmd, {}, port, url, True) == 3
+    assert f"The lesson app is at:\n    {url}\n" in capsys.readouterr().out
+    ((path, html),) = opened
+    assert f'content="0;url={url}"' in html
+    assert not path.exists()  # the redirect (it holds the token) is deleted
+
+
+def test_serve_app_without_browser_and_a_server_that_never_listens(monkeypatch, capsys):
+    monkeypatch.setattr(cli_serve.webbrowser, "open",
+                        lambda uri: pytest.fail("the browser must not open"))
+    port = cli_serve._free_port()
+    url = f"http://127.0.0.1:{port}/?token=abc"
+    listening = [sys.executable, "-c", FAKE_SERVER, str(port)]
+    assert cli_serve._serve_app(listening, {}, port, url, False) == 3
+    assert url in capsys.readouterr().out
+    # a server that exits before it listens: its status is returned, nothing is printed
+    failing = [sys.executable, "-c", "import sys; sys.exit(5)"]
+    assert cli_serve._serve_app(failing, {}, port, url, True) == 5
+    assert capsys.readouterr().out == ""
+
+
 # --------------------------------------------------------------------------- export
 
 
