@@ -11,7 +11,7 @@ from scipy import stats
 
 import cinlab
 from cinlab import Run, karyotype
-from cinlab.engine import EXTINCT, Batch
+from cinlab.engine import Batch
 
 METHODS = ["exact", "tau", "auto"]
 
@@ -154,20 +154,22 @@ def test_clone_table_is_consistent(method):
         assert len(keys) == alive.sum()
 
 
-def test_divide_conserves_copies_for_random_karyotypes():
-    rng = np.random.default_rng(9)
-    for _ in range(20):
-        n = int(rng.integers(1, 30))
-        parent = rng.integers(0, 12, size=n)
-        beta = float(rng.choice([0.0, 1e-4, 0.05, 0.5, 1.0]))
-        a, b = karyotype.divide(parent, beta, size=500, rng=rng)
-        assert a.shape == b.shape == (500, n)
-        assert np.array_equal(a.astype(int) + b, np.broadcast_to(2 * parent, (500, n)))
-        assert a.min() >= 0
-        assert b.min() >= 0
-        if beta == 1.0:
-            # every copy missegregates: each daughter gets an even number of copies
-            assert np.all(a % 2 == 0)
+def test_fitness_and_viability_of_small_karyotypes():
+    # Aneuploidy scores against ploidy 2: [2, 2, 2] -> 0, [3, 2, 1] -> 2, [4, 4, 0] -> 6;
+    # fitness (1 - cost)^A at cost 0.1: 1, 0.81, 0.531441.
+    kar = np.array([[2, 2, 2], [3, 2, 1], [4, 4, 0]])
+    np.testing.assert_array_equal(karyotype.aneuploidy(kar, 2), [0, 2, 6])
+    np.testing.assert_allclose(karyotype.fitness(kar, 2, 0.1), [1.0, 0.81, 0.531441],
+                               rtol=1e-15)
+    # against ploidy 3 the same karyotypes score 3, 3, 5 -> 0.5^3, 0.5^3, 0.5^5
+    np.testing.assert_allclose(karyotype.fitness(kar, 3, 0.5), [0.125, 0.125, 0.03125])
+    assert karyotype.fitness(np.array([5, 0]), 2, 0.0) == 1.0
+    # viable: every chromosome between 1 and max_copies copies
+    np.testing.assert_array_equal(karyotype.viable(kar, 4), [True, True, False])
+    np.testing.assert_array_equal(karyotype.viable(kar, 3), [True, True, False])
+    np.testing.assert_array_equal(karyotype.viable(np.array([[1, 3], [1, 4], [0, 1]]), 3),
+                                  [True, False, False])
+    assert karyotype.viable(np.array([1, 1]), 1)
 
 
 def test_divide_rejects_bad_input():
@@ -222,6 +224,46 @@ def test_carrying_capacity_holds_the_population_at_its_equilibrium():
     late = batch.rec_total[:, 20:].astype(float)  # days 20-30
     assert abs(late.mean() - 500) < 15
     assert np.all(batch.total < 700)
+
+
+def test_adaptive_therapy_pauses_and_resumes_at_its_sizes():
+    # The adaptive preset pauses below pause_fraction (0.5) x the burden at therapy start
+    # and resumes above resume_fraction (1.0) x it. The exact method checks the sizes
+    # after every event, so each switch happens at the first cell past its size: the
+    # burden at a therapy_off event is below 0.5 b0 and at a therapy_on event above b0,
+    # both within 1%. The sizes are read as the engine logs each event.
+    sc = cinlab.scenarios.get("adaptive", **{
+        "therapy.detection_size": 2000, "relapse_size": 4000, "max_cells": 8000,
+        "initial_cells": 200, "duration": 40.0})
+    th = sc.therapy
+    batch = Batch(sc, np.random.SeedSequence(7).spawn(2), method="exact")
+    logged = []
+
+    class SizeAtEachEvent(list):
+        def append(self, event):
+            r = event[0]
+            logged.append((*event, int(batch.total[r]), float(batch.burden0[r])))
+            super().append(event)
+
+    batch.events = SizeAtEachEvent()
+    batch.run()
+    assert batch.events == [e[:3] for e in logged]
+    for r in range(2):
+        mine = [e for e in logged if e[0] == r]
+        kinds = [e[2] for e in mine]
+        start = kinds.index("therapy_start")
+        b0 = mine[start][4]
+        assert b0 >= th.detection_size
+        assert kinds[start + 1] == "therapy_on"  # therapy starts on
+        switches = [e for e in mine[start + 2:] if e[2] in ("therapy_on", "therapy_off")]
+        assert len(switches) >= 6  # several cycles, not a vacuous loop
+        for i, (_, _, kind, total, burden0) in enumerate(switches):
+            assert burden0 == b0
+            assert kind == ("therapy_off" if i % 2 == 0 else "therapy_on")  # alternate
+            if kind == "therapy_off":
+                assert 0.99 * th.pause_fraction * b0 <= total < th.pause_fraction * b0
+            else:
+                assert th.resume_fraction * b0 < total <= 1.01 * th.resume_fraction * b0
 
 
 def scaled(sc, c):
@@ -424,10 +466,17 @@ def test_seed_types_accepted():
     base = cinlab.simulate(sc, seed=3, method="exact")
     assert cinlab.simulate(sc, seed=np.random.SeedSequence(3), method="exact").equals(base)
     assert cinlab.simulate(sc, seed=np.int64(3), method="exact").equals(base)
+    # a Generator seeds from its own stream: two fresh generators with one seed give one
+    # run, a generator already drawn from gives another, and the run is a finished one
     gen = cinlab.simulate(sc, seed=np.random.default_rng(3), method="exact")
-    assert gen.status in ("extinct", "max_cells", "duration")
-    assert base.status != "running"
-    assert EXTINCT == 1
+    assert cinlab.simulate(sc, seed=np.random.default_rng(3), method="exact").equals(gen)
+    used = np.random.default_rng(3)
+    used.random()
+    other = cinlab.simulate(sc, seed=used, method="exact")
+    assert not other.equals(gen)
+    for run in (base, gen, other):
+        assert run.status in ("extinct", "max_cells", "duration")
+        assert run.times[-1] > 0
 
 
 def test_tau_steps_land_on_the_detection_size():

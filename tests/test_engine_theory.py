@@ -321,9 +321,9 @@ def test_luria_delbruck_zero_class_and_small_counts(method):
     # the first time the total reaches N, so the final size N_r of run r can be larger;
     # since mutants are neutral the total does not depend on the labels, and the
     # expected histogram is the average of the Luria-Delbrueck pmf at m_r = u (N_r - 1).
-    # With the default tau_step 0.25 the small-count histogram shows the O(dt) tau
-    # bias (mutants born in a step cannot divide in it; p ~ 0.005 at 4000 runs), so
-    # "auto" uses tau_step 0.05 here.
+    # With a tau_step of 0.25 (the default is 0.5, coarser still) the small-count
+    # histogram shows the O(dt) tau bias (mutants born in a step cannot divide in it;
+    # p ~ 0.005 at 4000 runs), so "auto" uses tau_step 0.05 here.
     u, n_final, reps, kmax = 5e-4, 2001, 4000, 8
     kw = {"switch_size": 100, "tau_step": 0.05} if method == "auto" else {}
     batch = run_batch(scenario(1.0, 0.0, 1, 365.0, max_cells=n_final, mutation_rate=u),
@@ -656,18 +656,41 @@ def test_tau_engine_one_step_daughter_karyotypes(beta):
 # ---------------------------------------------------------------------------------------
 
 
-def test_divide_conserves_copies_for_random_karyotypes():
+def test_divide_daughters_follow_the_missegregation_law():
+    # ``divide`` builds daughter b as 2 * parent - daughter a, so conservation holds by
+    # construction and is not re-checked here; the engine's own daughters are checked
+    # for conservation in test_exact_engine_first_division_law_and_conservation. What can go
+    # wrong is the law of daughter a: each of the p copies of a chromosome missegregates
+    # with probability beta and then goes to either daughter, so a - p is a sum of p
+    # independent steps of -1, 0, +1 with probabilities beta/2, 1 - beta, beta/2:
+    # mean 0, variance p beta. Checked per copy number on 20000 divisions (5 se).
     rng = np.random.default_rng(5)
-    parents = rng.integers(0, 9, size=(5000, 12))
+    n = 20000
+    parents = np.tile(np.arange(0, 9), (n, 1))  # copy numbers 0..8, one per column
     for beta in (0.0, 0.01, 0.5, 1.0):
         a, b = karyotype.divide(parents, beta, rng=rng)
-        assert np.array_equal(a.astype(np.int64) + b, 2 * parents)
-        assert np.all(a >= 0)
-        assert np.all(b >= 0)
-        assert np.all(theory.daughters_conserve(parents, a, b))
+        assert a.shape == b.shape == parents.shape
+        assert a.min() >= 0
+        assert b.min() >= 0
         if beta == 0.0:
             assert np.array_equal(a, parents)
             assert np.array_equal(b, parents)
+            continue
+        if beta == 1.0:
+            # every copy missegregates: each daughter gets an even number of copies
+            assert np.all(a % 2 == 0)
+        step = a.astype(float) - parents
+        var = parents[0] * beta
+        mean_se = np.sqrt(np.maximum(var, 1e-12) / n)
+        assert np.all(np.abs(step.mean(axis=0)) <= 5 * mean_se + 1e-12)
+        # variance of a sample variance: (mu4 - var^2) / n, with mu4 <= p beta + 3 (p beta)^2
+        var_se = np.sqrt((var + 3 * var**2) / n)
+        assert np.all(np.abs(step.var(axis=0) - var) <= 5 * var_se + 1e-12), beta
+    # a single parent with ``size``: the same law, shape (size, n_chromosomes)
+    a, _ = karyotype.divide(np.array([4, 0]), 0.5, size=n, rng=rng)
+    assert a.shape == (n, 2)
+    assert np.all(a[:, 1] == 0)
+    assert abs(a[:, 0].var() - 2.0) <= 5 * math.sqrt((2 + 12) / n)
 
 
 def test_sampler_daughters_stay_within_zero_and_twice_the_parent():
@@ -681,6 +704,5 @@ def test_sampler_daughters_stay_within_zero_and_twice_the_parent():
             da, db = copies + change, copies - change
             assert np.all(da >= 0)
             assert np.all(db >= 0)
-            assert np.array_equal(da + db, 2 * copies)
             # a chromosome's net change never exceeds its copies
             assert np.all(np.abs(change) <= copies)
