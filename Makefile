@@ -60,6 +60,8 @@ lint: test-venv
 typecheck: test-venv
 	$(BIN)/python -m mypy cinlab
 
+# .hypothesis only replays past local failures: CI runs hypothesis derandomised and
+# without that database (tests/conftest.py), so deleting it changes no CI result.
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name '*.egg-info' -prune -exec rm -rf {} +
