@@ -226,17 +226,18 @@ def test_carrying_capacity_holds_the_population_at_its_equilibrium():
     assert np.all(batch.total < 700)
 
 
-def test_adaptive_therapy_pauses_and_resumes_at_its_sizes():
+@pytest.mark.parametrize("method", ["exact", "auto"])
+def test_adaptive_therapy_pauses_and_resumes_at_its_sizes(method):
     # The adaptive preset pauses below pause_fraction (0.5) x the burden at therapy start
     # and resumes above resume_fraction (1.0) x it. The exact method checks the sizes
-    # after every event, so each switch happens at the first cell past its size: the
-    # burden at a therapy_off event is below 0.5 b0 and at a therapy_on event above b0,
-    # both within 1%. The sizes are read as the engine logs each event.
+    # after every event; tau steps (auto, above 100 cells) land on the sizes. Either way
+    # the burden at a therapy_off event is below 0.5 b0 and at a therapy_on event above
+    # b0, both within 1%. The sizes are read as the engine logs each event.
     sc = cinlab.scenarios.get("adaptive", **{
         "therapy.detection_size": 2000, "relapse_size": 4000, "max_cells": 8000,
         "initial_cells": 200, "duration": 40.0})
     th = sc.therapy
-    batch = Batch(sc, np.random.SeedSequence(7).spawn(2), method="exact")
+    batch = Batch(sc, np.random.SeedSequence(7).spawn(2), method=method)
     logged = []
 
     class SizeAtEachEvent(list):
@@ -247,6 +248,8 @@ def test_adaptive_therapy_pauses_and_resumes_at_its_sizes():
 
     batch.events = SizeAtEachEvent()
     batch.run()
+    if method == "auto":
+        assert np.all(batch.n_tau > 0)
     assert batch.events == [e[:3] for e in logged]
     for r in range(2):
         mine = [e for e in logged if e[0] == r]

@@ -957,8 +957,9 @@ class Batch:
                 up = np.where(started & paused, np.minimum(up, th.resume_fraction * b0), up)
                 down = np.where(started & ~paused,
                                 np.maximum(down, th.pause_fraction * b0), down)
-        grow = (rate > 0) & (total > 0) & (total < up)
-        shrink = (rate < 0) & (total > down) & (down > 0)
+        # <= and >=: the pause and resume rules react only strictly past their sizes
+        grow = (rate > 0) & (total > 0) & (total <= up)
+        shrink = (rate < 0) & (total >= down) & (down > 0)
         land = grow | shrink
         if not land.any():
             return
