@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import _value_text
+from .messages import _value_text
 
 __all__ = ["MAX_COUNT", "MAX_FILE_BYTES", "Fields", "read_json"]
 

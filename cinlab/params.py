@@ -16,12 +16,12 @@ sources are collected in ``docs/model.md``.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
+
+from .messages import _fmt, _range_text, parameter_error, real_number
 
 __all__ = [
     "CIN",
@@ -91,83 +91,8 @@ def numeric_fields(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.metadata.get("min") is not None]
 
 
-def _fmt(x: float) -> str:
-    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
-        if abs(x) >= 1e6:
-            return f"{x:.0e}".replace("e+0", "e").replace("e+", "e")
-        return str(int(x))
-    return f"{x:g}"
-
-
-def _range_text(meta: Mapping[str, Any]) -> str:
-    kind = "an integer" if meta["integer"] else "a number"
-    units = f" ({meta['units']})" if meta["units"] else ""
-    return f"{kind} in [{_fmt(meta['min'])}, {_fmt(meta['max'])}]{units}"
-
-
-def _value_text(value: Any) -> str:
-    """``repr`` of a value for a one-line message: huge integers summarised, long text cut."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) \
-            and abs(int(value)) > 10**18:
-        try:
-            digits = len(str(abs(int(value))))
-        except ValueError:  # beyond Python's int-to-text limit: estimate
-            digits = int(abs(int(value)).bit_length() * math.log10(2)) + 1
-        return f"an integer of about {digits} digits"
-    if isinstance(value, tuple | list) and len(value) <= 10:
-        inner = ", ".join(_value_text(v) for v in value)
-        text = f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else \
-            f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
-    else:
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def parameter_error(owner: str, name: str, expected: str, value: Any, *,
-                    got: str | None = None) -> ValueError:
-    """The one format of every validation message in cinlab.
-
-    Parameters
-    ----------
-    owner : str
-        What the parameter belongs to: a class (``Growth``) or a function name.
-    name : str
-        The parameter.
-    expected : str
-        The allowed values, e.g. ``"a number in [0, 5] (per day)"``.
-    value : object
-        The value given, shown by its ``repr``...
-    got : str, optional
-        ...or by this text instead (e.g. "an array of shape (3,)").
-
-    Returns
-    -------
-    ValueError
-        "The 'birth_rate' parameter of Growth must be a number in [0, 5] (per day).
-        Got -0.1."
-    """
-    return ValueError(
-        f"The '{name}' parameter of {owner} must be {expected}. "
-        f"Got {got if got is not None else _value_text(value)}."
-    )
-
-
 def _fail(obj: Any, name: str, expected: str, value: Any) -> ValueError:
     return parameter_error(type(obj).__name__, name, expected, value)
-
-
-def real_number(value: Any) -> int | float | None:
-    """``value`` as a Python int or float if it is a real number (bools excluded), else None.
-
-    Python numbers, ``fractions.Fraction`` and numpy integer and floating scalars are
-    accepted; integers stay exact ints, so one too large for a float is compared, not
-    converted (no OverflowError).
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None  # numpy.bool_ is not a numbers.Real
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    return float(value)
 
 
 def _check_number(obj: Any, name: str, meta: Mapping[str, Any], value: Any) -> int | float:
