@@ -8,11 +8,15 @@ import io
 import math
 import sys
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import scenarios
 from ..summaries import describe_run
 from .common import AddCommand, UsageError, int_in, out_path, write_atomic
+
+if TYPE_CHECKING:
+    from ..cohort import Cohort
+    from ..result import Run
 
 __all__ = ["COHORT_COLUMNS", "RUN_DESCRIPTION", "add_run", "add_scenarios", "cohort_csv",
            "parse_value", "run_csv"]
@@ -157,13 +161,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.scenario == "sotillo2010":
         label += (" (TI-KM, Mad2 on)" if scenario.cin.window == "until_therapy" else
                   " (TI-K, Mad2 off)")
+    result: Run | Cohort
     if args.runs == 1:
-        result = simulate(scenario, seed=args.seed, method=args.method)
-        print(f"{label}: {describe_run(result, seed=False)}")
+        run = simulate(scenario, seed=args.seed, method=args.method)
+        print(f"{label}: {describe_run(run, seed=False)}")
+        result = run
     else:
-        result = simulate_many(scenario, n_runs=args.runs, seed=args.seed,
+        cohort = simulate_many(scenario, n_runs=args.runs, seed=args.seed,
                                method=args.method, progress=args.progress)
-        print(f"{label}, {args.runs} runs: {result.summary()}")
+        print(f"{label}, {args.runs} runs: {cohort.summary()}")
+        result = cohort
     seed = result.seed["entropy"]
     print(f"Seed {seed} (add --seed {seed} to repeat exactly this result).")
     if out is not None:
