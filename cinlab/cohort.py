@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .engine import (
+    CLONE_CAP,
     DURATION,
     EXTINCT,
     MAX_CELLS,
@@ -294,7 +295,9 @@ class Cohort(JSONFile):
         progressed = np.isnan(relapse) & (status == MAX_CELLS)
         event = ~np.isnan(relapse) | progressed
         event_time = np.where(~np.isnan(relapse), relapse, end)
-        censor_time = np.where(status == DURATION, end, self.scenario.duration - t0)
+        # runs stopped by the duration or the clone cap are followed only to their end
+        censor_time = np.where(np.isin(status, (DURATION, CLONE_CAP)), end,
+                               self.scenario.duration - t0)
         return np.where(event, event_time, censor_time), event
 
     def _survival_data(self):
@@ -486,7 +489,7 @@ def _check_arrays(f: Fields, raw: Mapping[str, Any], scenario: Scenario
     n = status.size
     if not 1 <= n <= 1_000_000:
         raise f.error("arrays.status", "one entry per run, 1 to 1000000 runs", got=f"{n}")
-    finished = (EXTINCT, MAX_CELLS, DURATION)
+    finished = (EXTINCT, MAX_CELLS, DURATION, CLONE_CAP)
     if not np.all(np.isin(status, finished)):
         raise f.error("arrays.status", f"status codes {list(finished)}",
                       int(status[~np.isin(status, finished)][0]))

@@ -78,14 +78,15 @@ class Run(JSONFile):
     version : str
         cinlab version that made the run.
     status : str
-        Why the run ended: "extinct", "max_cells" or "duration".
+        Why the run ended: "extinct", "max_cells", "duration" or "clone_cap" (the
+        clone table was full; see ``cinlab.engine.MAX_CLONES``).
     times : ndarray of float
         Record times (days): the scenario's grid up to the end, plus the end time.
     total, escaped : ndarray of int64
         Cells alive, and oncogene-independent cells, at ``times``.
     events : list of dict
         ``{"time": day, "kind": ...}`` with kinds "detection", "therapy_start",
-        "therapy_on", "therapy_off", "relapse", "extinct", "max_cells", "duration".
+        "therapy_on", "therapy_off", "relapse", "extinct", "max_cells", "duration", "clone_cap".
     clones : dict of ndarray
         The final clone table: ``id``, ``parent``, ``count``, ``karyotype`` (clones x
         chromosomes), ``escaped``, ``route`` ("none", "karyotype", "mutation"),
@@ -268,7 +269,7 @@ class Run(JSONFile):
 #: Seed entropy as stored: seed_provenance keeps SeedSequence entropy (128 bits from the
 #: operating system, or the user's non-negative int); more than 256 bits is not a seed.
 _MAX_ENTROPY = 2**256
-_STATUSES = ("extinct", "max_cells", "duration")
+_STATUSES = ("extinct", "max_cells", "duration", "clone_cap")
 _EVENT_KINDS = ("detection", "therapy_start", "therapy_on", "therapy_off", "relapse",
                 *_STATUSES)
 _ROUTES = ("none", "karyotype", "mutation")

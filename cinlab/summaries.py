@@ -145,6 +145,8 @@ def _escape_text(run: Any) -> str:
 def _stop_text(run: Any) -> str:
     if run.status == "max_cells":
         return f"; the run stopped at {cells_text(run.scenario.max_cells)} cells"
+    if run.status == "clone_cap":
+        return "; the run stopped when its clone table was full"
     return ""
 
 

@@ -6,9 +6,11 @@ codes and escape routes are for :mod:`cinlab.cohort`, :mod:`cinlab.result` and t
 
 from .batch import Batch, simulate
 from .constants import (
+    CLONE_CAP,
     DURATION,
     EXTINCT,
     MAX_CELLS,
+    MAX_CLONES,
     ROUTE_KARYOTYPE,
     ROUTE_MUTATION,
     ROUTE_NAMES,
@@ -22,9 +24,11 @@ from .kernels import BACKENDS, resolve_backend
 
 __all__ = [
     "BACKENDS",
+    "CLONE_CAP",
     "DURATION",
     "EXTINCT",
     "MAX_CELLS",
+    "MAX_CLONES",
     "ROUTE_KARYOTYPE",
     "ROUTE_MUTATION",
     "ROUTE_NAMES",

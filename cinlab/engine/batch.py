@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -47,15 +48,20 @@ from ..params import Scenario
 from ..rng import replicate_keys, seed_sequence, stream_base, uniforms
 from . import draws, kernels
 from .constants import (
+    CLONE_CAP,
+    CLONE_CAP_DRIVERS,
     DURATION,
     EXTINCT,
     MAX_CELLS,
+    MAX_CLONES,
+    MAX_SNAPSHOTS,
     ROUTE_KARYOTYPE,
     ROUTE_MUTATION,
     ROUTE_NONE,
     RUNNING,
     STATUS_NAMES,
     SWITCH_SIZE,
+    TABLE_SLOTS,
     TAU_STEP,
 )
 
@@ -121,12 +127,31 @@ class Batch:
         Largest tau-leap step in days.
     backend : {"auto", "numba", "numpy"}
         Which implementation of the inner loops runs (the same numbers either way).
+    max_clones : int, optional
+        Clone slots a replicate may hold (default ``MAX_CLONES``); a batch of n
+        replicates holds at most ``min(max_clones, TABLE_SLOTS // n)`` per replicate.
+
+    Bounds
+    ------
+    Memory follows clones, not cells. A replicate whose clone table would go past its
+    cap stops with status ``"clone_cap"`` (event of that name): a tau step whose
+    daughters could overflow the table is kept without its karyotype changes and
+    mutations (those cells stay in their parent clone) and ends the run; an exact event
+    fills at most two slots. Record points are those of ``record_interval``; in
+    ``record_lineage`` mode the clone counts behind the Muller plot are stored at most
+    about ``MAX_SNAPSHOTS`` times (every k-th record point, k = ceil(points /
+    MAX_SNAPSHOTS)); the points in between reuse the latest stored counts.
     """
 
     def __init__(self, scenario: Scenario, sequences: list, method: str = "auto",
                  record_lineage: bool = False, switch_size: int = SWITCH_SIZE,
-                 tau_step: float = TAU_STEP, backend: str = "auto") -> None:
+                 tau_step: float = TAU_STEP, backend: str = "auto",
+                 max_clones: int = MAX_CLONES) -> None:
         self.backend = kernels.resolve_backend(backend)
+        if isinstance(max_clones, bool) or not (isinstance(max_clones, int | np.integer)
+                                                and 1 <= max_clones <= MAX_CLONES):
+            raise ValueError(f"max_clones must be an integer in [1, {MAX_CLONES}]. "
+                             f"Got {max_clones!r}.")
         if method not in ("exact", "tau", "auto"):
             raise ValueError(f"method must be 'exact', 'tau' or 'auto'. Got {method!r}.")
         if isinstance(tau_step, bool) or not (isinstance(tau_step, int | float)
@@ -143,6 +168,9 @@ class Batch:
         self.tau_step = float(tau_step)
         self.keys = replicate_keys(sequences)
         n_rep = self.n_rep = len(sequences)
+        #: clone slots a replicate may hold before it stops with status "clone_cap"
+        self.clone_cap = int(max(min(max_clones, TABLE_SLOTS // max(n_rep, 1)), 1))
+        self.cap_hit = np.zeros(n_rep, dtype=bool)
         g = sc.genome
         self.n_chrom = g.n_chromosomes
         self.ploidy = g.ploidy
@@ -178,6 +206,8 @@ class Batch:
         # records on a fixed grid
         self.rec_times = np.arange(0.0, sc.duration + _EPS, sc.record_interval)
         n_rec = self.rec_times.size
+        #: lineage snapshots are stored at every ``snap_every``-th record point
+        self.snap_every = max(1, math.ceil(n_rec / MAX_SNAPSHOTS))
         self.rec_total = np.full((n_rep, n_rec), -1, dtype=np.int64)
         self.rec_escaped = np.full((n_rep, n_rec), -1, dtype=np.int64)
         self.rec_idx = np.zeros(n_rep, dtype=np.int64)
@@ -254,7 +284,7 @@ class Batch:
         cap = self.count.shape[1]
         if need <= cap:
             return
-        new = max(need, 2 * cap)
+        new = max(need, min(2 * cap, self.clone_cap))
         pad = new - cap
 
         def widen(a: np.ndarray, fill: int | bool = 0) -> np.ndarray:
@@ -438,9 +468,12 @@ class Batch:
             self._phase(rows[rephase])
         # stops
         extinct = total == 0
-        full = ~extinct & (total >= sc.max_cells)
-        over = ~extinct & ~full & (t >= sc.duration - _EPS)
-        for mask, code in ((extinct, EXTINCT), (full, MAX_CELLS), (over, DURATION)):
+        # a step that hit the clone cap was kept without its daughters: it ends the run
+        capped = ~extinct & (self.cap_hit[rows] | (self.used[rows] >= self.clone_cap))
+        full = ~extinct & ~capped & (total >= sc.max_cells)
+        over = ~extinct & ~capped & ~full & (t >= sc.duration - _EPS)
+        for mask, code in ((extinct, EXTINCT), (full, MAX_CELLS), (over, DURATION),
+                           (capped, CLONE_CAP)):
             if mask.any():
                 done = rows[mask & (self.status[rows] == RUNNING)]
                 self.status[done] = code
@@ -479,12 +512,18 @@ class Batch:
         self.rec_escaped[rep, cols] = np.repeat(self.escaped_total[rows], n_new)
         self.rec_idx[rows] = start + n_new
         if self.record_lineage:
+            k = self.snap_every
             for r, s, n in zip(rows, start, n_new, strict=True):
-                width = self.used[r]
-                alive = self.count[r, :width] > 0
-                ids = self.cid[r, :width][alive].copy()
-                cnt = self.count[r, :width][alive].copy()
+                fresh = False
                 for col in range(s, s + n):
+                    if not fresh and (col % k == 0 or final != RUNNING or not self.snapshots):
+                        width = self.used[r]
+                        alive = self.count[r, :width] > 0
+                        ids = self.cid[r, :width][alive].copy()
+                        cnt = self.count[r, :width][alive].copy()
+                        fresh = True
+                    else:  # this call's counts, or (thinned) the latest stored ones
+                        ids, cnt = self.snapshots[-1][1], self.snapshots[-1][2]
                     self.snapshots.append((int(col), ids, cnt))
 
     # ---------------------------------------------------------------- placement
@@ -619,6 +658,30 @@ class Batch:
         if first.size:
             self._create(rows[first], kary[first], mut[first], parent[first], key[first],
                          hk[first], amount, again, pos)
+
+    def _cap_daughters(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
+                       lc: np.ndarray, mutants: np.ndarray, mis: np.ndarray,
+                       single: np.ndarray) -> np.ndarray:
+        """Which clones of a tau step may place daughters without overflowing the table.
+
+        ``li`` (row index into ``rows``), ``lr``, ``lc`` locate clones with ``mutants``
+        mutant and ``mis`` missegregating divisions (``single`` of them with one copy
+        moved). A replicate whose step could create more clones than its table has room
+        for (the daughters' count, as the compiled kernel bounds it) is marked to stop
+        with status "clone_cap": its mutants go back to their parent clone and its
+        missegregating divisions stay there as faithful ones. Returns the kept clones.
+        """
+        few = single <= _FEW_EVENTS
+        bound = np.where(few, 2 * single, 2 * self.n_chrom) + 2 * (mis - single) + (
+            mutants > 0)
+        room = self.clone_cap - self.used[rows]
+        over = np.bincount(li, weights=bound, minlength=rows.size) > room
+        if not over.any():
+            return np.ones(li.size, dtype=bool)
+        self.cap_hit[rows[over]] = True
+        drop = over[li]
+        self.count[lr[drop], lc[drop]] += mutants[drop]
+        return ~drop
 
     def _refresh_totals(self, rows: np.ndarray) -> None:
         width = int(self.used[rows].max())
@@ -821,6 +884,14 @@ class Batch:
         draw = kernels.tau_draws(n, alpha, beta, extra, mu, p_any, p_single, lane_base)
         self.count[lr, lc] = draw[:, 0]
         mutants, mis, single = draw[:, 1], draw[:, 2], draw[:, 3]
+        has = (mis > 0) | (mutants > 0)
+        if has.any():
+            ev = np.nonzero(has)[0]
+            keep = self._cap_daughters(rows, li[ev], lr[ev], lc[ev], mutants[ev], mis[ev],
+                                       single[ev])
+            if not keep.all():
+                mutants, mis, single = mutants.copy(), mis.copy(), single.copy()
+                mutants[ev[~keep]] = mis[ev[~keep]] = single[ev[~keep]] = 0
         self.t[rows] = t + dt
         used_before = self.used[rows].copy()
         parts: tuple[list, ...] = ([], [], [], [], [], [])  # rows kary mut parent mult hash
@@ -890,6 +961,12 @@ class Batch:
             self.cin_on, alpha, beta, extra, float(self.mu), np.stack(self.p_any),
             np.stack(self.p_single), step_base, kernels.LANES_PER_CLONE)
         self.t[rows] = self.t[rows] + dt
+        if ev_i.size:
+            keep = self._cap_daughters(rows, ev_i, rows[ev_i], ev_s, ev_z[:, 0], ev_z[:, 1],
+                                       ev_z[:, 2])
+            if not keep.all():
+                ev_i, ev_s, ev_rank, ev_base, ev_z = (ev_i[keep], ev_s[keep], ev_rank[keep],
+                                                      ev_base[keep], ev_z[keep])
         if ev_i.size:
             lr, lc = rows[ev_i], ev_s
             mutants, mis, single = (np.ascontiguousarray(ev_z[:, j]) for j in range(3))
@@ -1186,7 +1263,9 @@ def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
     Returns
     -------
     Run
-        Trajectories, events, clones, lineages and provenance.
+        Trajectories, events, clones, lineages and provenance. A run whose clone table
+        fills (``MAX_CLONES`` slots) ends with status ``"clone_cap"`` and a
+        RuntimeWarning naming the parameters that drive the clone count.
 
     Raises
     ------
@@ -1200,4 +1279,8 @@ def simulate(scenario: Scenario, seed: None | int | np.random.SeedSequence
     ss = seed_sequence(seed)
     batch = Batch(scenario, [ss], method=method, record_lineage=True,
                   switch_size=switch_size, tau_step=tau_step, backend=backend).run()
+    if batch.status[0] == CLONE_CAP:
+        warnings.warn(f"The run stopped at day {batch.t[0]:g} (status 'clone_cap') with "
+                      f"{int(batch.used[0])} clones: {CLONE_CAP_DRIVERS}.", RuntimeWarning,
+                      stacklevel=2)
     return Run.from_batch(batch, 0, ss)

@@ -7,9 +7,14 @@ name status codes and escape routes without importing the simulation code.
 from __future__ import annotations
 
 __all__ = [
+    "CLONE_CAP",
+    "CLONE_CAP_DRIVERS",
     "DURATION",
     "EXTINCT",
     "MAX_CELLS",
+    "MAX_CLONES",
+    "MAX_SNAPSHOTS",
+    "TABLE_SLOTS",
     "ROUTE_KARYOTYPE",
     "ROUTE_MUTATION",
     "ROUTE_NAMES",
@@ -22,10 +27,29 @@ __all__ = [
 ]
 
 #: Status codes of a replicate.
-RUNNING, EXTINCT, MAX_CELLS, DURATION = 0, 1, 2, 3
+RUNNING, EXTINCT, MAX_CELLS, DURATION, CLONE_CAP = 0, 1, 2, 3, 4
 STATUS_NAMES = {RUNNING: "running", EXTINCT: "extinct", MAX_CELLS: "max_cells",
-                DURATION: "duration"}
+                DURATION: "duration", CLONE_CAP: "clone_cap"}
 STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
+
+#: Clone table cap: most clone slots one replicate may hold (live clones plus dead ones
+#: not yet compacted; compaction keeps the live ones at least half of them). A replicate
+#: that would go past it stops with status "clone_cap". At most 75 bytes a slot (40
+#: chromosomes), so a lone run's table stays under 10 MB.
+MAX_CLONES = 100_000
+#: Cap on a whole batch's table: replicates x slots. A batch of n replicates caps each
+#: replicate at min(MAX_CLONES, TABLE_SLOTS // n) slots (10,000 in a cohort's batch of
+#: 100), so the batch's table stays under about 75 MB.
+TABLE_SLOTS = 1_000_000
+#: What drives the number of clones, named in the "clone_cap" message.
+CLONE_CAP_DRIVERS = ("the clone table is full: the number of distinct karyotypes grows with "
+                     "cin.missegregation_rate, the CIN window (cin.window), "
+                     "genome.n_chromosomes and the tumour size (max_cells, duration); "
+                     "lower one of them")
+#: Lineage snapshots (clone counts for Muller plots) stored per single run: at most about
+#: this many; record points in between reuse the latest stored one.
+MAX_SNAPSHOTS = 500
+
 #: Escape routes of a clone.
 ROUTE_NONE, ROUTE_KARYOTYPE, ROUTE_MUTATION = 0, 1, 2
 ROUTE_NAMES = {ROUTE_NONE: "none", ROUTE_KARYOTYPE: "karyotype", ROUTE_MUTATION: "mutation"}
