@@ -1,0 +1,127 @@
+"""Bounded work and memory for scenarios drawn from the parameters' own ranges.
+
+Every numeric field of every parameter section is drawn from its documented range
+(``field_spec``: min, max, integer, log), the choice fields from their choices. Each
+scenario runs to its end and must:
+
+- end (any status, "clone_cap" included) after at most the documented number of steps:
+  tau steps <= record points + fixed-time boundaries + duration / shortest step, where
+  the shortest step is min(``_LAND_MIN`` x tau step, 0.5 / largest per-cell rate); exact
+  events <= 3 x duration x switch size x largest per-cell rate + 10,000;
+- allocate at most 1 GB at its peak: tracemalloc follows the arrays numpy allocates
+  (the compiled kernels' own allocations are not traced), and the test process's peak
+  resident size must stay under 1 GB too;
+- have no NaN total and no negative count.
+
+To keep the test's wall time near a minute, durations are drawn up to 730 days (of
+3650) with at most 5,000 record points, and the clone cap is lowered to 2,000 slots
+(the cap is what ends the legitimately huge scenarios; ``MAX_CLONES`` itself is
+measured in the report of the bounds change: the defaults stop at day 90.5 with 98,503
+clones, 295 MB).
+"""
+
+import math
+import resource
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+import cinlab
+from cinlab.engine.batch import _LAND_MIN, Batch
+from cinlab.engine.constants import RUNNING, STATUS_NAMES
+from cinlab.params import SECTIONS, Scenario, field_spec, numeric_fields
+from cinlab.rng import seed_sequence
+
+PEAK_BYTES = 1 << 30
+MAX_DURATION = 730.0
+MAX_POINTS = 5_000
+CLONES = 2_000
+
+
+def _value(meta):
+    lo, hi = float(meta["min"]), float(meta["max"])
+    if meta["integer"]:
+        hi_i = int(min(hi, 1e6))
+        return st.integers(int(lo), hi_i)
+    if meta["log"] and lo > 0:
+        return st.floats(math.log10(lo), math.log10(hi)).map(lambda x: 10.0 ** x)
+    if meta["log"]:  # a log slider starting at 0: zero, or anything from 1e-6 up
+        return st.one_of(st.just(0.0), st.floats(-6, math.log10(hi)).map(lambda x: 10.0 ** x))
+    return st.floats(lo, hi, allow_nan=False, allow_subnormal=False)
+
+
+@st.composite
+def scenarios(draw):
+    changes = {}
+    for section, cls in SECTIONS.items():
+        for name in numeric_fields(cls):
+            changes[f"{section}.{name}"] = draw(_value(field_spec(cls, name)))
+    for name in numeric_fields(Scenario):
+        changes[name] = draw(_value(field_spec(Scenario, name)))
+    changes["duration"] = min(changes["duration"], MAX_DURATION)
+    changes["record_interval"] = max(changes["record_interval"],
+                                     changes["duration"] / MAX_POINTS)
+    changes["cin.window"] = draw(st.sampled_from(
+        ["always", "never", "until_therapy", (0.0, 50.0), (20.0, 400.0)]))
+    changes["therapy.schedule"] = draw(st.sampled_from(["continuous", "intermittent",
+                                                        "adaptive"]))
+    try:
+        scenario = Scenario().replace(**changes)
+    except ValueError:
+        reject()
+    if draw(st.booleans()):
+        scenario = Scenario.from_dict({**scenario.to_dict(), "therapy": None})
+    return scenario
+
+
+def _largest_rate(sc):
+    g, e = sc.growth, sc.escape
+    th = sc.therapy
+    births = [g.birth_rate, e.birth_rate] + ([th.birth_rate] if th else [])
+    deaths = [g.death_rate, e.death_rate] + ([th.death_rate] if th else [])
+    genome = sc.genome
+    amax = genome.n_chromosomes * max(genome.max_copies - genome.ploidy, genome.ploidy - 1)
+    kill = th.kill_aneuploid * amax if th else 0.0
+    return max(births) + max(deaths) + kill
+
+
+@pytest.mark.slow
+@settings(max_examples=40, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(scenarios(), st.integers(0, 2**32 - 1))
+def test_every_scenario_ends_within_bounded_work_and_memory(scenario, seed):
+    tracemalloc.start()
+    try:
+        batch = Batch(scenario, [seed_sequence(seed)], record_lineage=True,
+                      max_clones=CLONES).run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert batch.status[0] != RUNNING
+    assert STATUS_NAMES[int(batch.status[0])] in ("extinct", "max_cells", "duration",
+                                                   "clone_cap")
+    assert peak <= PEAK_BYTES, f"peak {peak / 2**20:.0f} MB"
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    assert rss <= PEAK_BYTES, f"peak resident size {rss / 2**20:.0f} MB"
+    rate = _largest_rate(scenario)
+    shortest = min(_LAND_MIN * batch.tau_step, 0.5 / rate if rate > 0 else math.inf)
+    boundaries = 1000  # CIN window edges, therapy cycles, kill window: far fewer here
+    if scenario.therapy is not None and scenario.therapy.schedule == "intermittent":
+        th = scenario.therapy
+        boundaries += 2 * math.ceil(scenario.duration / (th.on_days + th.off_days))
+    tau_bound = batch.rec_times.size + boundaries + scenario.duration / shortest
+    assert batch.n_tau[0] <= tau_bound
+    exact_bound = 3 * scenario.duration * min(batch.switch_size, scenario.max_cells) * rate
+    assert batch.n_exact[0] <= exact_bound + 10_000
+    assert batch.used[0] <= CLONES
+    assert np.all(batch.count >= 0)
+    assert not np.isnan(batch.total.astype(np.float64)).any()
+    recorded = batch.rec_total[0][batch.rec_total[0] >= 0]
+    assert recorded.size >= 1
+    assert np.all(np.isfinite(recorded.astype(np.float64)))
+    run = cinlab.Run.from_batch(batch, 0, seed_sequence(seed))
+    assert np.all(run.total >= 0)
+    assert not np.isnan(run.total).any()
