@@ -13,11 +13,10 @@ scenario runs to its end and must:
   resident size must stay under 1 GB too;
 - have no NaN total and no negative count.
 
-To keep the test's wall time near a minute, durations are drawn up to 730 days (of
-3650) with at most 5,000 record points, and the clone cap is lowered to 2,000 slots
-(the cap is what ends the legitimately huge scenarios; ``MAX_CLONES`` itself is
-measured in the report of the bounds change: the defaults stop at day 90.5 with 98,503
-clones, 295 MB).
+To keep the test's wall time to a few minutes, 15 scenarios are drawn, durations up to
+365 days (of 3650) with at most 5,000 record points, and the clone cap is lowered to
+2,000 slots (the cap is what ends the legitimately huge scenarios; with ``MAX_CLONES``
+itself the defaults stop at day 90.5 with 98,503 clones and a 295 MB peak).
 """
 
 import math
@@ -36,7 +35,7 @@ from cinlab.params import SECTIONS, Scenario, field_spec, numeric_fields
 from cinlab.rng import seed_sequence
 
 PEAK_BYTES = 1 << 30
-MAX_DURATION = 730.0
+MAX_DURATION = 365.0
 MAX_POINTS = 5_000
 CLONES = 2_000
 
@@ -89,7 +88,7 @@ def _largest_rate(sc):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, derandomize=True, deadline=None,
+@settings(max_examples=15, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(scenarios(), st.integers(0, 2**32 - 1))
 def test_every_scenario_ends_within_bounded_work_and_memory(scenario, seed):

@@ -38,9 +38,10 @@ STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
 #: chromosomes), so a lone run's table stays under 10 MB.
 MAX_CLONES = 100_000
 #: Cap on a whole batch's table: replicates x slots. A batch of n replicates caps each
-#: replicate at min(MAX_CLONES, TABLE_SLOTS // n) slots (10,000 in a cohort's batch of
-#: 100), so the batch's table stays under about 75 MB.
-TABLE_SLOTS = 1_000_000
+#: replicate at min(MAX_CLONES, TABLE_SLOTS // n) slots (40,000 in a cohort's batch of
+#: 100; a sotillo2010 TI-KM tumour needs at most 16,384 at seed 2010, 200 runs), so the
+#: batch's table stays under about 300 MB.
+TABLE_SLOTS = 4_000_000
 #: What drives the number of clones, named in the "clone_cap" message.
 CLONE_CAP_DRIVERS = ("the clone table is full: the number of distinct karyotypes grows with "
                      "cin.missegregation_rate, the CIN window (cin.window), "
