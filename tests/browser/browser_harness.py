@@ -710,6 +710,43 @@ def save_screenshot(page: Any, path: Path, element: Any = None) -> Path | None:
     return path
 
 
+def lock_predictions(page: Any) -> int:
+    """Answer and lock every prediction box as a student would; returns how many.
+
+    Explorers gated by a prediction stay hidden until it is locked: a choice is answered
+    with its first option, a number with the lowest allowed value (read from the box's
+    placeholder), a free text with a sentence.
+    """
+    boxes = page.locator(".cinlab-prediction")
+    deadline = time.monotonic() + 30
+    while boxes.count() == 0 and time.monotonic() < deadline and \
+            page.locator(".cinlab-gated").count():
+        time.sleep(0.25)
+    for k in range(boxes.count()):
+        box = boxes.nth(k)
+        button = box.locator("button", has_text="Lock my prediction")
+        if button.count() == 0:
+            continue  # already locked
+        if box.locator("input[type=radio]").count():
+            box.locator("input[type=radio]").first.check()
+        elif box.locator("input[type=text]").count():
+            field = box.locator("input[type=text]").first
+            found = re.search(r"from (-?[0-9.e+]+)", field.get_attribute("placeholder") or "")
+            field.fill(found.group(1) if found else "1")
+            field.press("Tab")
+        else:
+            field = box.locator("textarea").first
+            field.fill("It will grow back, because some cells escape.")
+            field.press("Tab")
+        button.first.wait_for(state="visible")
+        deadline = time.monotonic() + 20
+        while button.first.is_disabled() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        button.first.click()
+        box.locator("button", has_text="Locked").first.wait_for(timeout=20_000)
+    return boxes.count()
+
+
 def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
                           allowed_external: re.Pattern | None = None,
                           allow_voila_version_warnings: bool = False) -> dict:
@@ -733,6 +770,7 @@ def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
     problems = explorer_problems(page)
     assert problems == [], f"{plan.name}: explorers report problems: {problems}"
 
+    lock_predictions(page)
     found = explorers(page)
     deadline = time.monotonic() + 60  # widget views render after the cells finished
     while found.count() < len(plan.explorers) and time.monotonic() < deadline:
