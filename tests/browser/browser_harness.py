@@ -882,12 +882,21 @@ def interact(bp: BrowserPage, plan: LessonPlan, out: Path) -> dict:
         handle.focus()
         page.keyboard.press(key)
         action = f"slider {start} + {key}"
+        waiting = explorer.locator(".widget-html-content", has_text="Settings changed")
+        try:  # an explorer that waits for its Run button says so
+            waiting.wait_for(timeout=3_000)
+        except Exception:
+            pass
+        else:
+            explorer.locator(".widget-button", has_text=EXPLORER_BUTTON).click()
+            action += ", then Run"
     else:
         explorer.get_by_role("button", name="New seed").click()
         explorer.locator(".widget-html-content", has_text="Settings changed").wait_for()
         explorer.locator(".widget-button", has_text=EXPLORER_BUTTON).click()
         action = "New seed, then Run"
-    seconds = wait_for_data_change(explorer, before, timeout=20 if with_slider else 60)
+    seconds = wait_for_data_change(explorer, before,
+                                   timeout=60 if "Run" in action else 20)
     explorer.locator(".widget-html-content", has_text="Up to date.").wait_for(timeout=60_000)
     if with_slider:
         action += f" -> {readout.text_content()}"
