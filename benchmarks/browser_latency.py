@@ -175,9 +175,11 @@ def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
         try:
             with h.open_page(browser, lab) as bp:
                 h.open_lab_notebook(bp, lab, name)
+                h.expand_all_code(bp.page)  # collapsed cells show no prompt to wait on
                 h.run_all_cells(bp.page)
                 n_code = cells.get(name) or h.lesson_plan(lab.root / name).n_code_cells
                 h.wait_for_run_all(bp.page, n_code)
+                h.lock_predictions(bp.page)  # gated explorers open once it is locked
                 out[key] = measure(bp, n)
         finally:
             h.shutdown_lab_kernel(lab, name)
@@ -186,6 +188,7 @@ def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
         with h.open_page(browser, voila) as bp:
             try:
                 h.open_voila_notebook(bp, voila, LESSON, 2)
+                h.lock_predictions(bp.page)
                 out["voila_slider"] = measure_slider(bp, presses)
             finally:
                 h.shutdown_voila_kernel(voila, bp.page)
