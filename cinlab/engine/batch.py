@@ -900,13 +900,13 @@ class Batch:
             self._missegregations(rows, li[ev], lr[ev], lc[ev], rank[ev], lane_base[ev],
                                   cin[ev], mis[ev], single[ev], parts)
         if mutants.any():
-            has = np.nonzero(mutants > 0)[0]
-            parts[0].append(lr[has])
-            parts[1].append(self.kary[lr[has], lc[has]].astype(np.int16))
-            parts[2].append(np.ones(has.size, dtype=bool))
-            parts[3].append(self.cid[lr[has], lc[has]])
-            parts[4].append(mutants[has])
-            parts[5].append(self.hkey[lr[has], lc[has]] + self.hash_w[self.n_chrom])
+            mi = np.nonzero(mutants > 0)[0]
+            parts[0].append(lr[mi])
+            parts[1].append(self.kary[lr[mi], lc[mi]].astype(np.int16))
+            parts[2].append(np.ones(mi.size, dtype=bool))
+            parts[3].append(self.cid[lr[mi], lc[mi]])
+            parts[4].append(mutants[mi])
+            parts[5].append(self.hkey[lr[mi], lc[mi]] + self.hash_w[self.n_chrom])
         if parts[0]:
             prow = np.concatenate(parts[0])
             # canonical order: by replicate, then by part, then by position
