@@ -145,6 +145,15 @@ def _document(cls: type) -> type:
     return cls
 
 
+def _check_fields(cls: type, data: Any) -> None:
+    """Refuse ``from_dict`` input that is not a mapping or names fields ``cls`` lacks."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{cls.__name__} expects a mapping. Got {type(data).__name__}.")
+    unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}.")
+
+
 class _Params:
     """Shared behaviour: validation on construction, dict round trip, replace."""
 
@@ -171,12 +180,7 @@ class _Params:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Any:
         """Build from :meth:`to_dict` output, validating every field."""
-        if not isinstance(data, Mapping):
-            raise ValueError(f"{cls.__name__} expects a mapping. Got {type(data).__name__}.")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}.")
+        _check_fields(cls, data)
         kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**kwargs)
 
@@ -595,12 +599,7 @@ class Scenario(_Params):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Rebuild (and validate) a Scenario from :meth:`to_dict` output."""
-        if not isinstance(data, Mapping):
-            raise ValueError(f"Scenario expects a mapping. Got {type(data).__name__}.")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"Scenario has no field(s) {sorted(unknown)}.")
+        _check_fields(cls, data)
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
             if key in SECTIONS:
