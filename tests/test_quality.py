@@ -6,6 +6,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -99,6 +100,7 @@ def test_installed_ruff_is_the_pinned_one():
     assert result.stdout.split() == ["ruff", binder_pins()["ruff"]]
 
 
+@pytest.mark.slow  # about a minute without mypy's cache, as on a clean clone
 def test_mypy_reports_no_errors_in_the_package():
     # The pinned mypy with the [tool.mypy] settings of pyproject.toml, as `make typecheck`.
     result = subprocess.run(
