@@ -35,6 +35,7 @@ from .engine import (
     resolve_backend,
     simulate,
 )
+from .follow_up import follow_up
 from .loading import MAX_COUNT, Fields
 from .params import Scenario
 from .result import JSONFile, Run, check_scenario, check_seed
@@ -288,17 +289,9 @@ class Cohort(JSONFile):
             relapse-free at the end of follow-up).
         """
         treated = self.treated
-        t0 = self.therapy_start_time[treated]
-        relapse = self.relapse_time[treated]
-        status = self._data["status"][treated]
-        end = self.end_time[treated] - t0
-        progressed = np.isnan(relapse) & (status == MAX_CELLS)
-        event = ~np.isnan(relapse) | progressed
-        event_time = np.where(~np.isnan(relapse), relapse, end)
-        # runs stopped by the duration or the clone cap are followed only to their end
-        censor_time = np.where(np.isin(status, (DURATION, CLONE_CAP)), end,
-                               self.scenario.duration - t0)
-        return np.where(event, event_time, censor_time), event
+        return follow_up(self._data["status"][treated], self.therapy_start_time[treated],
+                         self.end_time[treated], self.relapse_time[treated],
+                         self.scenario.duration)
 
     def _survival_data(self):
         """Event and censoring times (days after therapy start) of treated runs."""

@@ -32,10 +32,10 @@ from bokeh.plotting import figure
 from jupyter_bokeh.widgets import BokehModel
 
 from . import cards, robustness
-from .cohort import Cohort, check_executor, simulate_many
+from .cohort import Cohort, check_executor
 from .params import Scenario
 from .pool_view import COLORS, figure_frame, pool_figure
-from .power import PowerCurve, power_curve
+from .power import Pool, PowerCurve, power_curve, simulate_pool
 
 __all__ = ["CardSaver", "PoolExplorer", "PowerExplorer", "RobustnessExplorer",
            "explore_power", "explore_robustness", "heatmap_figure", "pool_cards",
@@ -231,7 +231,7 @@ class PowerExplorer(widgets.VBox):
                              "(Cohorts or Scenarios).")
         self.arms = dict(arms)
         self.pool_size, self.seed, self.executor, self.large = pool_size, seed, executor, large
-        self.pools: dict[str, Cohort] | None = None
+        self.pools: dict[str, Cohort | Pool] | None = None
         self.sizes = widgets.Text(value=", ".join(str(n) for n in sizes),
                                   description="Mice per arm",
                                   tooltip="Experiment sizes to try, separated by commas",
@@ -264,12 +264,13 @@ class PowerExplorer(widgets.VBox):
                                  "as a pool of "
                                  f"{pool_size} mice, then experiments are drawn from it.")
 
-    def _pools(self) -> dict[str, Cohort]:
+    def _pools(self) -> dict[str, Cohort | Pool]:
         if self.pools is None:
-            pools = {}
+            pools: dict[str, Cohort | Pool] = {}
             for name, arm in self.arms.items():
                 if isinstance(arm, Scenario):
-                    arm = simulate_many(arm, n_runs=self.pool_size, seed=self.seed,
+                    # each mouse only until its outcome is known; kept for later explorers
+                    arm = simulate_pool(arm, n_runs=self.pool_size, seed=self.seed,
                                         executor=self.executor)
                 elif not isinstance(arm, Cohort):
                     raise ValueError(f"arm {name!r} must be a Cohort or a Scenario. "

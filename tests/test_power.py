@@ -7,6 +7,7 @@ from scipy.stats import CensoredData, logrank
 import cinlab
 from cinlab import power, scenarios
 from cinlab.cards import _PooledCohort
+from cinlab.engine import Batch
 
 
 def scipy_logrank(ta, ea, tb, eb):
@@ -86,5 +87,56 @@ def test_bad_arguments_name_the_parameter(pools, kwargs, message):
 
 
 def test_an_arm_must_be_a_cohort(pools):
-    with pytest.raises(ValueError, match="arm_b must be a cinlab.Cohort"):
+    with pytest.raises(ValueError, match="arm_b must be a cinlab.Cohort or a power.Pool"):
         power.power_curve(pools[0], "TI-KM")
+
+
+SMALL = {"therapy.detection_size": 1e3, "relapse_size": 1e3, "max_cells": 2e3,
+         "duration": 200.0, "escape.mutation_rate": 1e-3}
+
+
+@pytest.mark.parametrize("scenario", [
+    scenarios.get("sotillo2010", mad2=True, **SMALL),
+    scenarios.get("sotillo2010", mad2=False, **SMALL),
+    # therapy off half the time: the addicted cells divide again, so the "no escaped
+    # cell left" stop must not apply
+    scenarios.get("intermittent", **SMALL, **{"therapy.on_days": 5.0,
+                                              "therapy.off_days": 5.0}),
+], ids=["TI-KM", "TI-K", "intermittent"])
+def test_a_pool_stopped_once_decided_has_the_full_cohorts_follow_up(scenario):
+    power._POOLS.clear()
+    pool = power.simulate_pool(scenario, n_runs=130, seed=8)  # two batches
+    full = cinlab.simulate_many(scenario, n_runs=130, seed=8)
+    time, event = full.relapse_outcomes()
+    assert 0 < event.sum() < event.size  # both outcomes occur, so the check can fail
+    np.testing.assert_array_equal(pool.time, time)
+    np.testing.assert_array_equal(pool.event, event)
+    assert power.simulate_pool(scenario, n_runs=130, seed=8) is pool  # cached
+    assert power.simulate_pool(scenario, n_runs=130, seed=9) is not pool
+
+
+def test_a_pool_stops_mice_early():
+    # a relapsed mouse stops at its relapse, not at max_cells; a mouse with no escaped
+    # cell left stops at once instead of shrinking to nothing
+    scenario = scenarios.get("sotillo2010", mad2=True, **SMALL)
+    seeds = np.random.SeedSequence(8).spawn(60)
+    full = Batch(scenario, seeds).run()
+    cut = power._PoolBatch(scenario, seeds).run()
+    relapsed = ~np.isnan(full.relapse_time)
+    assert relapsed.any()
+    assert np.all(cut.t[relapsed] < full.t[relapsed])
+    assert np.all(cut.total[relapsed] < scenario.max_cells)
+    assert np.sum(cut.status == power._DECIDED) > relapsed.sum()
+    assert cut.n_tau.sum() + cut.n_exact.sum() < full.n_tau.sum() + full.n_exact.sum()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"scenario": "sotillo2010"}, "scenario must be a cinlab.Scenario. Got str"),
+    ({"n_runs": 1}, "n_runs must be an integer in \\[2, 100000\\]. Got 1"),
+    ({"seed": -1}, "seed must be a non-negative integer. Got -1"),
+    ({"executor": 2}, "executor must be a concurrent.futures.Executor"),
+])
+def test_simulate_pool_names_a_bad_argument(kwargs, message):
+    args = {"scenario": scenarios.get("sotillo2010", **SMALL), "n_runs": 10, "seed": 1}
+    with pytest.raises(ValueError, match=message):
+        power.simulate_pool(**{**args, **kwargs})
