@@ -179,6 +179,17 @@ def test_teacher_guide_covers_every_lesson_and_every_setting():
         assert words in guide
 
 
+def test_standards_table_has_a_row_per_lesson_and_says_what_is_unverified():
+    guide = tools.GUIDE.read_text(encoding="utf-8")
+    table = guide[guide.index("## Curriculum standards"):guide.index("## Running a class")]
+    rows = [line for line in table.splitlines() if line.startswith("| [")]
+    assert [row.split("](")[1].split(")")[0] for row in rows] == [p.name for p in LESSONS]
+    assert all(row.count(" | ") == 3 for row in rows)  # lesson, NGSS, AP, IB
+    # a code that could not be checked against a published text says so
+    assert "HS-ETS1-4 (a computer simulation of proposed solutions; not verified)" in table
+    assert "(not verified)" in table
+
+
 # ------------------------------------------------------------------ the tooling itself
 
 
