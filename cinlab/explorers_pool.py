@@ -137,6 +137,8 @@ class PoolExplorer(widgets.VBox):
         self.errors = widgets.HTML()
         self.summary = widgets.HTML()
         self.result: cards.Pool | None = None
+        #: The pool of the starting cards (see :class:`cinlab.widgets.Explorer`).
+        self.first_result: cards.Pool | None = None
         self.figure: figure | None = None
         self._figure_box = widgets.VBox()
         self.upload.observe(lambda _: self.update(), names="value")
@@ -145,6 +147,7 @@ class PoolExplorer(widgets.VBox):
                                        layout=widgets.Layout(flex_flow="row wrap")),
                           self.errors, self._figure_box, self.summary])
         self.update()
+        self.first_result = self.result
 
     def sources(self) -> list[Any]:
         """Every card given: at the start, uploaded, and in the folder."""
@@ -252,6 +255,8 @@ class PowerExplorer(widgets.VBox):
         self.status = widgets.HTML()
         self.summary = widgets.HTML()
         self.result: PowerCurve | None = None
+        #: The curve of the starting settings (see :class:`cinlab.widgets.Explorer`).
+        self.first_result: PowerCurve | None = None
         self.figure: figure | None = None
         self._figure_box = widgets.VBox()
         super().__init__([widgets.HBox([self.sizes, self.group_n, self.run_button],
@@ -259,6 +264,7 @@ class PowerExplorer(widgets.VBox):
                           self.experiments, self.status, self._figure_box, self.summary])
         if all(isinstance(a, Cohort) for a in self.arms.values()):
             self.update()
+            self.first_result = self.result
         else:
             self.status.value = ("Press <b>Simulate experiments</b>: each arm is simulated once "
                                  "as a pool of "

@@ -70,6 +70,7 @@ def test_pool_cards_pools_uploads_and_lists_bad_cards(explorer, other_card):
     pool.upload.value = (upload(*other_card), upload("copy.json", mine[1]),
                          upload("bad.json", "{"))
     assert pool.result.groups == ["Team A", "Group 12"]
+    assert pool.first_result.groups == ["Team A"]  # the pool a lesson prints
     assert pool.figure is not first
     assert "copy.json: seed 11 was already pooled" in pool.errors.value
     assert "bad.json: not a result card" in pool.errors.value
@@ -108,6 +109,7 @@ def test_explore_power_draws_a_curve_from_cohorts_and_reports_bad_sizes(explorer
     e.sizes.value = "4"
     assert e.update()
     assert e.result.sizes.tolist() == [4]
+    assert e.first_result.sizes.tolist() == [3, 6]  # the curve a lesson prints
 
 
 def test_explore_power_from_scenarios_waits_for_run():

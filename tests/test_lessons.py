@@ -294,6 +294,9 @@ def test_rules_catch_logic_long_cells_and_missing_outputs(tmp_path):
         code("for i in range(3):\n    print(i)"),
         code(long_cell),
         code("print(2)", [stdout("2\n")], 3),
+        tagged(code("print(explorer.result)", [stdout("x\n")], 4), "nbval-check-output"),
+        tagged(code("print(explorer.first_result)", [stdout("x\n")], 5),
+               "nbval-check-output"),
     ])
     path = tmp_path / "09_test.ipynb"
     path.write_text(tools.dumps(nb), encoding="utf-8")
@@ -307,6 +310,10 @@ def test_rules_catch_logic_long_cells_and_missing_outputs(tmp_path):
     assert "test marker ['NBVAL_IGNORE_OUTPUT'] in the source a student sees" in problems
     assert "code shown to students" in problems
     assert "not in its stored form" in problems
+    stale = [p for p in problems.splitlines() if "prints an explorer's .result" in p]
+    assert stale == ["09_test.ipynb: a check cell prints an explorer's .result, which goes "
+                     "stale in the app when a control moves; print .first_result (the "
+                     "starting settings) and say so: 'print(explorer.result)'."]
 
 
 def test_notebook_only_instructions_must_be_marked(tmp_path):

@@ -128,6 +128,18 @@ def test_moving_a_control_simulates_again():
     assert f"Detected on day {detection:.0f}" in w.summary.value
 
 
+def test_first_result_keeps_the_starting_run_when_the_controls_move():
+    # what a lesson prints under an explorer: the app cannot re-run that cell
+    w = fresh_run_explorer()
+    first = w.first_result
+    assert first is w.result
+    w.controls["growth.birth_rate"].value = 0.6
+    w.seed_box.value = 5
+    assert w.result.scenario.growth.birth_rate == 0.6
+    assert w.first_result is first
+    assert first.scenario == WITHDRAWAL
+
+
 def test_a_bad_combination_is_reported_and_keeps_the_last_good_plot():
     w = fresh_run_explorer()
     source = w.sources["burden"]

@@ -124,6 +124,10 @@ LANGUAGE_INFO = {
     "nbconvert_exporter": "python",
     "pygments_lexer": "ipython3",
 }
+#: An explorer's current result read in a printing cell: in the app (Voila) the printed
+#: numbers would not follow the explorer after a control moves, and nobody can re-run
+#: the cell. Print ``.first_result`` (the starting settings) and say so in the text.
+LIVE_RESULT = re.compile(r"\.result\b")
 #: Rules every lesson obeys (tests/test_lessons.py checks them).
 MIN_CHECK_CELLS = 3
 #: Statements per code cell; a quiz, one statement, may span more physical lines.
@@ -737,6 +741,11 @@ def lesson_problems(path: Path) -> list[str]:
         if is_check_cell(cell):
             if cell.execution_count is None or not output_text(cell).strip():
                 problems.append(f"{name}: check cell without stored output: {first!r}.")
+            if LIVE_RESULT.search(cell.source):
+                problems.append(f"{name}: a check cell prints an explorer's .result, which "
+                                "goes stale in the app when a control moves; print "
+                                ".first_result (the starting settings) and say so: "
+                                f"{first!r}.")
         elif cell.outputs or cell.execution_count is not None:
             problems.append(f"{name}: output stored in a cell that is not checked: "
                             f"{first!r}.")

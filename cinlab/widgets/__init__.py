@@ -11,12 +11,13 @@ size above the stop size) is reported in plain words in the explorer's status li
 the figures keep the last good result.
 
 For follow-up cells and tests every explorer has ``scenario`` and ``result`` (the last
-good ones), ``controls`` (by dotted name), ``run_button``, ``reset_button``,
-``seed_box``, ``new_seed_button``, ``preset``, ``status``, ``summary`` (the text under
-the first figure), ``captions`` (the text under every figure), ``figures`` and
-``sources`` (the Bokeh data sources by name). The cohort explorers also have
-``card_saver``, the "Save result card" button that turns their result into a file the
-class pools with :func:`pool_cards` (lesson 06).
+good ones), ``first_result`` (the result of its starting settings: what a lesson prints
+under it, which stays true when the controls move on), ``controls`` (by dotted name),
+``run_button``, ``reset_button``, ``seed_box``, ``new_seed_button``, ``preset``,
+``status``, ``summary`` (the text under the first figure), ``captions`` (the text under
+every figure), ``figures`` and ``sources`` (the Bokeh data sources by name). The
+cohort explorers also have ``card_saver``, the "Save result card" button that turns
+their result into a file the class pools with :func:`pool_cards` (lesson 06).
 
 Call :func:`setup` once at the top of a lesson: it loads BokehJS into the page
 (inline: lessons work offline) and picks normal or large text (projector mode: bigger

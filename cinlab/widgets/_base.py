@@ -279,6 +279,11 @@ class Explorer(widgets.VBox):
         self.children = [widgets.HTML(_CSS), self._header, self._controls_box,
                          widgets.HBox([self.progress, self.status]), self._figure_box]
         self.update()
+        #: The result of the starting settings (None if they failed), kept whatever the
+        #: controls do later: what a lesson prints under an explorer, labelled as such,
+        #: so that printed numbers never seem to describe a plot that has moved on (the
+        #: app cannot re-run a cell).
+        self.first_result: Any = self.result
 
     # -------------------------------------------------------- to be specialised
 
