@@ -8,6 +8,10 @@
   without ``--instructor``) become plain text, so that no link leads nowhere.
 
 Only the standard library is used: ``cinlab lessons`` works with the core install.
+
+``python -m cinlab.lesson_files NOTEBOOK ...`` gives notebooks this interpreter's Python
+version in place: Binder's ``postBuild`` does so to the lessons it serves from the
+repository, which open in a kernel on that interpreter.
 """
 
 from __future__ import annotations
@@ -15,15 +19,28 @@ from __future__ import annotations
 import json
 import platform
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["prepared"]
+__all__ = ["prepared", "stamp", "with_python_version"]
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
-def _notebook(data: bytes) -> bytes:
+def with_python_version(data: bytes) -> bytes:
+    """A notebook's bytes with this interpreter's Python version in its language info.
+
+    Parameters
+    ----------
+    data : bytes
+        A notebook file (JSON). One whose language is not Python is returned unchanged.
+
+    Returns
+    -------
+    bytes
+        Written as nbformat writes notebooks (and JupyterLab saves them).
+    """
     nb = json.loads(data.decode("utf-8"))
     info = nb.get("metadata", {}).get("language_info")
     if not isinstance(info, dict) or info.get("name") != "python":
@@ -64,7 +81,38 @@ def prepared(src: Path, rel: Path, *, instructor: bool,
     """
     data = src.read_bytes()
     if rel.suffix == ".ipynb":
-        return _notebook(data)
+        return with_python_version(data)
     if rel.suffix == ".md" and not instructor:
         return _unlink_teacher_files(data.decode("utf-8"), teacher_only).encode("utf-8")
     return data
+
+
+def stamp(paths: Sequence[Path]) -> list[Path]:
+    """Give notebooks this interpreter's Python version, in place.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        Notebook files.
+
+    Returns
+    -------
+    list of Path
+        The files that changed (a second call changes none).
+    """
+    changed = []
+    for path in paths:
+        data = path.read_bytes()
+        new = with_python_version(data)
+        if new != data:
+            path.write_bytes(new)
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m cinlab.lesson_files NOTEBOOK [NOTEBOOK ...]")
+    done = stamp([Path(a) for a in sys.argv[1:]])
+    print(f"Python {platform.python_version()} written into {len(done)} of "
+          f"{len(sys.argv) - 1} notebooks.")

@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -99,6 +100,31 @@ def test_a_copied_notebook_carries_this_python_and_a_second_copy_keeps_it(tmp_pa
     assert again.copied == []
     assert again.kept == []
     assert len(again.unchanged) >= len(shipped)
+
+
+def test_binder_postbuild_gives_the_served_lessons_this_python_and_nothing_else(tmp_path):
+    # postBuild's last step, run as repo2docker runs it (from the repository root), on a
+    # copy of the lessons; the earlier steps install and compile, tools/binder_check.sh
+    # runs them all.
+    root = Path(__file__).resolve().parent.parent
+    script = (root / "binder" / "postBuild").read_text(encoding="utf-8")
+    step = script[script.index("repo=$PWD"):]
+    shutil.copytree(root / "lessons", tmp_path / "lessons")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(root)}
+    done = subprocess.run(["bash", "-ec", step], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    served = sorted(p.relative_to(tmp_path) for p in (tmp_path / "lessons").rglob("*.ipynb"))
+    assert len(served) == 21
+    assert f"written into {len(served)} of {len(served)} notebooks" in done.stdout
+    for rel in served:
+        nb = json.loads((tmp_path / rel).read_text(encoding="utf-8"))
+        assert nb["metadata"]["language_info"].pop("version") == platform.python_version()
+        assert nb == json.loads((root / rel).read_text(encoding="utf-8")), rel
+    again = subprocess.run(["bash", "-ec", step], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, check=True, timeout=120)
+    assert f"written into 0 of {len(served)} notebooks" in again.stdout
 
 
 def test_cinlab_lab_starts_jupyterlab_without_deprecation_warnings(tmp_path):
