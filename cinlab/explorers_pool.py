@@ -86,10 +86,13 @@ class CardSaver(widgets.HBox):
         self._result, self._seed = result, seed
         self.group = widgets.Text(value="", placeholder="e.g. Team Kras",
                                   description="Group name",
+                                  style={"description_width": "initial"},
                                   layout=widgets.Layout(width="22em"))
+        # sized to their text: in projector mode the default widths clip it
         self.button = widgets.Button(description="Save result card",
                                      tooltip="Make a small file with your mice's outcomes, "
-                                     "to pool with the class")
+                                     "to pool with the class",
+                                     layout=widgets.Layout(width="auto"))
         self.link = widgets.HTML()
         self.text: str | None = None
         self.button.on_click(lambda _: self.save())

@@ -87,7 +87,10 @@ class Prediction(widgets.VBox):
                 layout=widgets.Layout(width="22em"))
         else:
             self.answer = widgets.Textarea(placeholder="My prediction and my reason ...",
+                                           # no side margins: 100% plus ipywidgets'
+                                           # 2 px margins would overflow the output
                                            layout=widgets.Layout(width="100%",
+                                                                 margin="2px 0px",
                                                                  height="5em"))
         self.lock_button = widgets.Button(description=_LOCK_LABEL, button_style="warning",
                                           disabled=True, icon="",

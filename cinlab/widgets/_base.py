@@ -153,8 +153,10 @@ def make_control(scenario: Scenario, name: str, *, large: bool = False) -> widge
     common = {
         "description": f"{meta['label']}{units}",
         "tooltip": meta["help"],
-        "style": {"description_width": "25em"},
-        "layout": widgets.Layout(width="50em", max_width="100%"),
+        # the longest label with its units ("Missegregation (CIN) (per chromosome copy
+        # per division)") fits 30em; the slider keeps 26em
+        "style": {"description_width": "30em"},
+        "layout": widgets.Layout(width="56em", max_width="100%"),
     }
     if meta["choices"]:
         options = list(meta["choices"])
@@ -257,6 +259,7 @@ class Explorer(widgets.VBox):
                                          layout=widgets.Layout(width="auto"))
         self.run_button.on_click(lambda _: self.update())
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Progress",
+                                            style={"description_width": "initial"},
                                             layout=widgets.Layout(
                                                 width="20em",
                                                 display=None if not auto_run else "none"))
@@ -471,14 +474,17 @@ class Explorer(widgets.VBox):
         views: list[widgets.Widget] = []
         for i, (name, fig) in enumerate(self.figures.items()):
             caption = self.summary if i == 0 else widgets.HTML()
-            caption.layout.width = "100%"
+            # full width without ipywidgets' 2 px side margins, which would make the
+            # text 4 px wider than its box: a sideways scroll under every figure
+            caption.layout.width, caption.layout.margin = "100%", "2px 0px"
             self.captions[name] = caption
             views.append(widgets.VBox([caption, BokehModel(fig, layout=widgets.Layout(
                 width="100%"))], layout=widgets.Layout(width="100%")))
             for key, source in plots.sources(fig).items():
                 self.sources[key if key not in self.sources else f"{name}.{key}"] = source
         if len(views) > _MAX_STACKED:
-            tabs = widgets.Tab(children=views, layout=widgets.Layout(width="100%"))
+            tabs = widgets.Tab(children=views, layout=widgets.Layout(width="100%",
+                                                                     margin="2px 0px"))
             tabs.titles = tuple(_TAB_TITLES.get(name, name) for name in self.figures)
             views = [tabs]
         self._figure_box.children = views

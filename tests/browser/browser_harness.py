@@ -219,8 +219,10 @@ def stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def start_server(kind: str, root: Path, workdir: Path, timeout: float = 90) -> Server:
-    """Start JupyterLab (``kind="lab"``) or Voila (``"voila"``) serving ``root``."""
+def start_server(kind: str, root: Path, workdir: Path, timeout: float = 90,
+                 env: dict[str, str] | None = None) -> Server:
+    """Start JupyterLab (``kind="lab"``) or Voila (``"voila"``) serving ``root``; ``env``
+    adds variables to the server's (and its kernels') environment."""
     workdir.mkdir(parents=True, exist_ok=True)
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between the check and the bind
@@ -229,7 +231,8 @@ def start_server(kind: str, root: Path, workdir: Path, timeout: float = 90) -> S
         cmd = (lab_command if kind == "lab" else voila_command)(root, port)
         log_path = workdir / f"{kind}-{port}.log"
         log = open(log_path, "w", encoding="utf-8")  # closed by Server.stop
-        proc = subprocess.Popen(cmd, cwd=workdir, env=isolated_environment(workdir, token),
+        proc = subprocess.Popen(cmd, cwd=workdir,
+                                env={**isolated_environment(workdir, token), **(env or {})},
                                 stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         server = Server(kind, root, port, token, log_path, proc, log)
@@ -483,9 +486,10 @@ class BrowserPage:
 
 
 @contextlib.contextmanager
-def open_page(browser: Any, server: Server) -> Iterator[BrowserPage]:
+def open_page(browser: Any, server: Server,
+              viewport: dict[str, int] | None = None) -> Iterator[BrowserPage]:
     """A new context and page (closed afterwards) on ``server``."""
-    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    context = browser.new_context(viewport=viewport or VIEWPORT, device_scale_factor=1)
     try:
         page = context.new_page()
         page.set_default_timeout(60_000)

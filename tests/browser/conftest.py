@@ -14,8 +14,11 @@ import shutil
 from pathlib import Path
 
 import browser_harness as h
+import page_layout
 import pytest
 from playwright.sync_api import sync_playwright
+
+from cinlab.cli.serve import LARGE_ENV
 
 _ARTIFACT_DIRS: list[Path] = []
 
@@ -49,15 +52,18 @@ def browser():
         playwright.stop()
 
 
-def _serve(kind: str, tmp_path_factory, artifacts: Path):
-    root = h.copy_lessons(tmp_path_factory.mktemp(f"{kind}-lessons"))
+def _serve(kind: str, tmp_path_factory, artifacts: Path, label: str = "",
+           names: list[str] | None = None, env: dict[str, str] | None = None):
+    label = label or kind
+    root = h.copy_lessons(tmp_path_factory.mktemp(f"{label}-lessons"), names)
     with h.stop_on_sigterm():
-        server = h.start_server(kind, root, tmp_path_factory.mktemp(f"{kind}-server"))
+        server = h.start_server(kind, root, tmp_path_factory.mktemp(f"{label}-server"),
+                                env=env)
         try:
             yield server
         finally:
             server.stop()
-            shutil.copyfile(server.log_path, artifacts / f"{kind}-server.log")
+            shutil.copyfile(server.log_path, artifacts / f"{label}-server.log")
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +74,14 @@ def jupyterlab(tmp_path_factory, artifacts):
 @pytest.fixture(scope="session")
 def voila(tmp_path_factory, artifacts):
     yield from _serve("voila", tmp_path_factory, artifacts)
+
+
+@pytest.fixture(scope="session")
+def voila_large(tmp_path_factory, artifacts):
+    """Voila in projector mode, as ``cinlab app LESSON --large`` serves it (the lessons'
+    ``widgets.setup()`` reads ``CINLAB_LARGE`` in the kernel), for the lessons tested so."""
+    yield from _serve("voila", tmp_path_factory, artifacts, label="voila-large",
+                      names=list(page_layout.PROJECTOR_LESSONS), env={LARGE_ENV: "1"})
 
 
 def pytest_terminal_summary(terminalreporter):

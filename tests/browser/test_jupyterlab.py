@@ -6,6 +6,7 @@ cohort re-run) changes the figure data in BokehJS; screenshots are kept as artif
 """
 
 import browser_harness as h
+import page_layout as pl
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,10 +28,36 @@ def test_lesson_runs_and_responds_in_jupyterlab(path, browser, jupyterlab, artif
             seconds = h.wait_for_run_all(bp.page, plan.n_code_cells)
             print(f"{path.name}: Run All took {seconds:.1f} s")
             h.check_rendered_lesson(bp, plan, artifacts / "jupyterlab" / path.stem)
+            check_laptop_layout(bp.page, path.name, artifacts / "jupyterlab" / path.stem)
     finally:
         # one kernel at a time on 2 cores; the page is closed first, so JupyterLab does
         # not react to its kernel going away
         h.shutdown_lab_kernel(jupyterlab, path.name)
+
+
+def check_laptop_layout(page, name, out):
+    """At 1366×768 with the file browser open (a classroom laptop): the notebook does not
+    scroll sideways, no widget is wider than its output area, and lesson 03's explorer
+    fits one screen's height. Measured on the page the lesson test already ran."""
+    pl.ensure_file_browser_open(page)
+    pl.resize(page, pl.LAPTOP)
+    outputs = pl.widget_outputs(page)
+    h.save_screenshot(page, out / "laptop-1366x768.png")
+    found = h.explorers(page)
+    for k in range(found.count()):
+        h.save_screenshot(page, out / f"laptop-explorer-{k + 1}.png", found.nth(k))
+    assert pl.sideways(page, pl.LAB_SCROLLERS) == [], f"{name}: the notebook scrolls sideways"
+    wide = [f"widget output {o['index'] + 1}: {w}" for o in outputs
+            for w in o["wide"] + o["clipped"]]
+    assert wide == [], f"{name}: widgets wider than their output area at 1366 px: {wide}"
+    limit = pl.MAX_EXPLORER_HEIGHT_PX.get(name)
+    if limit is not None:
+        heights = [o["explorer_height"] for o in outputs if o["explorer_height"]]
+        assert heights, f"{name}: no explorer measured"
+        assert max(heights) <= limit, f"{name}: explorer {max(heights):.0f} px tall"
+    print(f"{name} at 1366x768: explorers " + ", ".join(
+        f"{o['explorer_width']:.0f}x{o['explorer_height']:.0f} in {o['area_width']}"
+        for o in outputs if o["explorer_width"]))
 
 
 def test_jupyterlab_started_without_deprecation_warnings(jupyterlab):
