@@ -561,11 +561,16 @@ def open_lab_notebook(bp: BrowserPage, server: Server, name: str) -> None:
 #: Text that only makes sense in a notebook; Voila and the static export hide it.
 NOTEBOOK_ONLY = ".cinlab-notebook-only, .celltag_notebook-only"
 #: The warning webpack logs when a JupyterLab extension needs other module versions than
-#: the page provides. A Voila 0.5.13 page provides JupyterLab 4.2.5 modules, while its own
-#: widget manager extension (@voila-dashboards/widgets-manager8) was built against ^4.5.10
-#: and ipywidgets 8.1.9's against ^4.6.2: every Voila page logs about a dozen of these
-#: (the newest Voila on the package index is 0.5.13; older ipywidgets pins only drop two of
-#: them). The loaded module is used and nothing fails. JupyterLab pages must log none.
+#: the page provides. Every Voila 0.5.8-0.5.13 page provides JupyterLab 4.2.5 modules
+#: (@jupyterlab/services 7.2.5). What the extensions it loads require (read from their
+#: remoteEntry files): Voila's own @voila-dashboards/widgets-manager8 ^4.2.5 in 0.5.8,
+#: ^4.4.5 in 0.5.9-0.5.10, ^4.4.6 in 0.5.11, ^4.5.6 in 0.5.12, ^4.5.10 in 0.5.13;
+#: jupyterlab_widgets' @jupyter-widgets/jupyterlab-manager ^4.2.4 in 3.0.13, ^4.4.0 in
+#: 3.0.14, ^4.4.1 in 3.0.15, ^4.6.2 in 3.0.17 (ipywidgets 8.1.9 requires ~=3.0.17, 8.1.5
+#: ~=3.0.12); jupyter_bokeh 4.1.0 consumes no @jupyterlab module. So with the pins (voila
+#: 0.5.13, ipywidgets 8.1.9) every Voila page logs about a dozen of these; voila 0.5.8 with
+#: ipywidgets 8.1.5 and jupyterlab_widgets 3.0.13 logs none (measured on lessons 01, 04 and
+#: 06). The loaded module is used and nothing fails. JupyterLab pages must log none.
 VERSION_WARNING = "Unsatisfied version"
 VOILA_VERSION_WARNING = re.compile(
     r"^(Unsatisfied version [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton "
