@@ -561,22 +561,10 @@ def open_lab_notebook(bp: BrowserPage, server: Server, name: str) -> None:
 #: Text that only makes sense in a notebook; Voila and the static export hide it.
 NOTEBOOK_ONLY = ".cinlab-notebook-only, .celltag_notebook-only"
 #: The warning webpack logs when a JupyterLab extension needs other module versions than
-#: the page provides. Every Voila 0.5.8-0.5.13 page provides JupyterLab 4.2.5 modules
-#: (@jupyterlab/services 7.2.5). What the extensions it loads require (read from their
-#: remoteEntry files): Voila's own @voila-dashboards/widgets-manager8 ^4.2.5 in 0.5.8,
-#: ^4.4.5 in 0.5.9-0.5.10, ^4.4.6 in 0.5.11, ^4.5.6 in 0.5.12, ^4.5.10 in 0.5.13;
-#: jupyterlab_widgets' @jupyter-widgets/jupyterlab-manager ^4.2.4 in 3.0.13, ^4.4.0 in
-#: 3.0.14, ^4.4.1 in 3.0.15, ^4.6.2 in 3.0.17 (ipywidgets 8.1.9 requires ~=3.0.17, 8.1.5
-#: ~=3.0.12); jupyter_bokeh 4.1.0 consumes no @jupyterlab module. So with the pins (voila
-#: 0.5.13, ipywidgets 8.1.9) every Voila page logs about a dozen of these; voila 0.5.8 with
-#: ipywidgets 8.1.5 and jupyterlab_widgets 3.0.13 logs none (measured on lessons 01, 04 and
-#: 06). The loaded module is used and nothing fails. JupyterLab pages must log none.
+#: the page provides. Every Voila 0.5.8-0.5.13 page provides JupyterLab 4.2.5 modules;
+#: the pins (binder/requirements.txt) are the newest voila, ipywidgets and
+#: jupyterlab_widgets whose extensions accept them, so no page may log one.
 VERSION_WARNING = "Unsatisfied version"
-VOILA_VERSION_WARNING = re.compile(
-    r"^(Unsatisfied version [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton "
-    r"module @jupyterlab/[a-z-]+ \(required \^[0-9.]+\)"
-    r"|No satisfying version \(\^[0-9.]+\) of shared module @jupyterlab/[a-z-]+ found in "
-    r"shared scope default\.\nAvailable versions: [0-9.]+ from _JUPYTERLAB\.CORE_OUTPUT)")
 
 
 def is_modified(page: Any) -> bool:
@@ -678,7 +666,7 @@ def open_voila_notebook(bp: BrowserPage, server: Server, name: str,
 def shutdown_voila_kernel(server: Server, page: Any) -> int:
     """Shut the page's kernel down (Voila's shutdown API, with the token); HTTP status.
 
-    Voila's page sends this request itself on ``beforeunload``, but voila 0.5.13 sets no
+    Voila's page sends this request itself on ``beforeunload``, but voila 0.5.8-0.5.13 set no
     ``_xsrf`` cookie on the page, so that request is refused (403 "'_xsrf' argument
     missing from POST"; voila-dashboards/voila#1458) and the kernel would run on. A
     request authenticated by the token needs no XSRF cookie.
@@ -757,8 +745,7 @@ def lock_predictions(page: Any) -> int:
 
 
 def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
-                          allowed_external: re.Pattern | None = None,
-                          allow_voila_version_warnings: bool = False) -> dict:
+                          allowed_external: re.Pattern | None = None) -> dict:
     """Assert what every lesson page must show once it ran; screenshots go to ``out``.
 
     No error output, no explorer reporting a problem, every explorer with its controls,
@@ -823,9 +810,8 @@ def check_rendered_lesson(bp: BrowserPage, plan: LessonPlan, out: Path,
         f"{plan.name}: browser console errors: {bp.console_errors}")
     assert bp.unexpected_requests(allowed_external) == [], (
         f"{plan.name}: requests that left 127.0.0.1: {bp.external_requests}")
-    if not allow_voila_version_warnings:
-        mismatched = [w for w in bp.console_warnings if VERSION_WARNING in w]
-        assert mismatched == [], f"{plan.name}: module version warnings: {mismatched}"
+    mismatched = [w for w in bp.console_warnings if VERSION_WARNING in w]
+    assert mismatched == [], f"{plan.name}: module version warnings: {mismatched}"
     report["console_warnings"] = bp.console_warnings
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")

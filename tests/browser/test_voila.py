@@ -23,11 +23,9 @@ def test_lesson_runs_and_responds_in_voila(name, browser, voila, artifacts):
             assert bp.page.locator(".jp-InputArea-editor, .cm-editor").count() == 0
             assert "widgets.setup()" not in bp.page.locator("body").inner_text()
             # offline: no Font Awesome from a CDN, nothing else off the machine either
-            h.check_rendered_lesson(bp, plan, artifacts / "voila" / name.removesuffix(".ipynb"),
-                                    allow_voila_version_warnings=True)
-            # only the module version warnings of Voila's own bundle (see the harness)
-            other = [w for w in bp.console_warnings if not h.VOILA_VERSION_WARNING.match(w)]
-            assert other == [], f"{name}: console warnings in Voila: {other}"
+            h.check_rendered_lesson(bp, plan, artifacts / "voila" / name.removesuffix(".ipynb"))
+            warnings = bp.console_warnings
+            assert warnings == [], f"{name}: console warnings in Voila: {warnings}"
             assert h.visible_notebook_only(bp.page) == [], f"{name}: notebook-only text shown"
             assert "Shift + Enter" not in bp.page.locator("body").inner_text()
         finally:
