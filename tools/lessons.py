@@ -98,7 +98,8 @@ NOTEBOOK_ONLY_TAG = "notebook-only"
 #: Instructions that only make sense in a running notebook: outside notebook-only
 #: markup they would show in the Voila app and the static export.
 NOTEBOOK_ONLY_TEXT = re.compile(
-    r"Shift\s*\+\s*Enter|\b[Rr]un (?:the|this|these|all|each) (?:code )?cells?\b")
+    r"Shift\s*\+\s*Enter|\b[Rr]un (?:the|this|these|all|each) (?:code )?cells?\b"
+    r"|needs a little code|\badd a (?:new )?code cell\b")
 _NOTEBOOK_ONLY_SPAN = re.compile(
     r'<(span|div) class="cinlab-notebook-only">.*?</\1>', re.DOTALL)
 _MARKER_LINE = re.compile(r"^[ \t]*#+[ \t]*(" + "|".join(NBVAL_MARKERS) + r")[ \t]*$")

@@ -48,10 +48,19 @@ _PAGE_CSS = """<style>
   word-break: normal; overflow-wrap: break-word;
 }
 </style>"""
-#: Projector mode: the lesson's own text (Markdown and printed output) at 20 px too.
+#: Projector mode: the lesson's own text (Markdown and printed output), its quizzes and
+#: prediction boxes at 20 px too.
 _LARGE_PAGE_CSS = """<style>
 .jp-RenderedMarkdown, .jp-RenderedMarkdown p, .jp-RenderedMarkdown li,
 .jp-OutputArea-output pre, .jp-RenderedText pre { font-size: 20px; line-height: 1.45; }
+.cinlab-quiz, .cinlab-prediction {
+  --jp-widgets-font-size: 20px;
+  --jp-widgets-inline-height: 38px;
+  font-size: 20px;
+}
+.cinlab-quiz .widget-html-content, .cinlab-quiz .widget-label, .cinlab-quiz label,
+.cinlab-prediction .widget-html-content, .cinlab-prediction .widget-label,
+.cinlab-prediction label { font-size: 20px; }
 </style>"""
 #: Figures that get a tab each (instead of one under the other) beyond this many.
 _MAX_STACKED = 2
