@@ -18,7 +18,7 @@ import pytest
 
 import cinlab
 from cinlab import scenarios
-from cinlab.engine import Batch, _jit, draws, kernels, resolve_backend
+from cinlab.engine import Batch, _jit, daughters, draws, kernels, resolve_backend
 from cinlab.karyotype import MissegregationSampler
 from cinlab.rng import uniforms
 
@@ -91,7 +91,7 @@ def test_compiled_missegregation_changes_agree(at_least):
     ge1, ge2 = sampler.tables(20 * 6)
     rem, k, out = np.empty(21, np.int64), np.empty(20, np.int64), np.empty(20, np.int64)
     for i in range(kary.shape[0]):
-        kernels._changes1(kary[i], u[i], 0, at_least, sampler.pmf, sampler.half, ge1, ge2,
+        daughters._changes1(kary[i], u[i], 0, at_least, sampler.pmf, sampler.half, ge1, ge2,
                           rem, k, out)
         assert np.array_equal(out, want[i]), i
 

@@ -6,7 +6,7 @@ scenario runs to its end and must:
 
 - end (any status, "clone_cap" included) after at most the documented number of steps:
   tau steps <= record points + fixed-time boundaries + duration / shortest step, where
-  the shortest step is min(``_LAND_MIN`` x tau step, 0.5 / largest per-cell rate); exact
+  the shortest step is min(``LAND_MIN`` x tau step, 0.5 / largest per-cell rate); exact
   events <= 3 x duration x switch size x largest per-cell rate + 10,000;
 - allocate at most 1 GB at its peak: tracemalloc follows the arrays numpy allocates
   (the compiled kernels' own allocations are not traced), and the test process's peak
@@ -29,8 +29,9 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import cinlab
-from cinlab.engine.batch import _LAND_MIN, Batch
+from cinlab.engine import Batch
 from cinlab.engine.constants import RUNNING, STATUS_NAMES
+from cinlab.engine.schedule import LAND_MIN
 from cinlab.params import SECTIONS, Scenario, field_spec, numeric_fields
 from cinlab.rng import seed_sequence
 
@@ -106,7 +107,7 @@ def test_every_scenario_ends_within_bounded_work_and_memory(scenario, seed):
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
     assert rss <= PEAK_BYTES, f"peak resident size {rss / 2**20:.0f} MB"
     rate = _largest_rate(scenario)
-    shortest = min(_LAND_MIN * batch.tau_step, 0.5 / rate if rate > 0 else math.inf)
+    shortest = min(LAND_MIN * batch.tau_step, 0.5 / rate if rate > 0 else math.inf)
     boundaries = 1000  # CIN window edges, therapy cycles, kill window: far fewer here
     if scenario.therapy is not None and scenario.therapy.schedule == "intermittent":
         th = scenario.therapy
