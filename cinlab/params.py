@@ -16,6 +16,7 @@ sources are collected in ``docs/model.md``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ __all__ = [
     "Fitness",
     "Genome",
     "Growth",
+    "MAX_RECORD_POINTS",
     "Scenario",
     "SECTIONS",
     "Therapy",
@@ -40,6 +42,11 @@ __all__ = [
 
 CIN_WINDOWS = ("always", "never", "until_therapy")
 SCHEDULES = ("continuous", "intermittent", "adaptive")
+#: Most time points a run records (``duration / record_interval`` intervals plus the
+#: start): 36,500 intervals, so every record interval is allowed for a year (the default
+#: duration) and every 0.1 day or more for ten years (the longest duration). A cohort
+#: keeps 16 bytes per run and point (58 MB per 100 runs at the cap).
+MAX_RECORD_POINTS = 36_501
 
 
 def _param(default: Any, *, label: str, units: str, help: str, lo: float | None = None,
@@ -518,6 +525,15 @@ class Scenario(_Params):
             raise ValueError(
                 f"The 'initial_cells' parameter of Scenario must be below max_cells "
                 f"({_fmt(self.max_cells)}). Got {self.initial_cells}."
+            )
+        n_points = math.ceil((self.duration + 1e-9) / self.record_interval)
+        if n_points > MAX_RECORD_POINTS:
+            shortest = self.duration / (MAX_RECORD_POINTS - 1)
+            raise ValueError(
+                f"The 'record_interval' parameter of Scenario must be in "
+                f"[{_fmt(shortest)}, 100] days for a duration of {_fmt(self.duration)} days "
+                f"(at most {MAX_RECORD_POINTS - 1:,} intervals, duration / record_interval). "
+                f"Got {_fmt(self.record_interval)}."
             )
         t = self.therapy
         if t is not None:

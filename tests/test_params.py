@@ -96,6 +96,8 @@ def test_range_ends_are_accepted_and_stored_with_the_right_type(cls, field):
                     continue  # the bottom of the range needs initial_cells < max_cells
         if cls is Therapy and field.name in ("pause_fraction", "resume_fraction"):
             kwargs["schedule"] = "continuous"
+        if cls is Scenario and field.name == "duration":
+            kwargs["record_interval"] = 1.0  # the record grid cap (tested below)
         obj = cls(**kwargs)
         stored = getattr(obj, field.name)
         assert stored == value
@@ -123,6 +125,26 @@ def test_numpy_bools_and_out_of_range_numpy_scalars_are_rejected(cls, field):
     for value in (np.bool_(True), np.float64(meta["max"]) * 2 + 1, np.float32("nan")):
         with pytest.raises(ValueError, match=f"'{field.name}' parameter of {cls.__name__}"):
             cls(**{field.name: value})
+
+
+def test_record_grid_is_capped_with_a_message_naming_the_interval_and_its_range():
+    from cinlab.params import MAX_RECORD_POINTS
+
+    assert MAX_RECORD_POINTS == 36_501
+    # the finest interval is allowed for the default duration (a year) ...
+    fine = Scenario(duration=365.0, record_interval=0.01)
+    assert np.arange(0.0, fine.duration + 1e-9, fine.record_interval).size == MAX_RECORD_POINTS
+    # ... and ten years need at least 0.1 day
+    assert Scenario(duration=3650.0, record_interval=0.1).record_interval == 0.1
+    for duration, interval in ((3650.0, 0.09), (365.5, 0.01), (3650.0, 0.01)):
+        with pytest.raises(ValueError, match="record_interval") as info:
+            Scenario(duration=duration, record_interval=interval)
+        text = str(info.value)
+        assert "'record_interval' parameter of Scenario" in text
+        assert f"[{duration / (MAX_RECORD_POINTS - 1):.6g}, 100] days" in text
+        assert f"Got {interval:g}" in text
+    with pytest.raises(ValueError, match="record_interval"):
+        Scenario(duration=100.0).replace(duration=3650.0, record_interval=0.05)
 
 
 HUGE = 10**400
