@@ -409,8 +409,8 @@ def _parents(batch: Any) -> np.ndarray:
     """Parent id of every clone id of replicate 0 (-1 for the founder)."""
     n_ids = int(batch.next_cid[0])
     parent = np.full(n_ids, -1, dtype=np.int64)
-    for cid, par, *_ in batch.births:
-        parent[cid] = par
+    b = batch.births
+    parent[b.id[:b.n]] = b.parent[:b.n]
     return parent
 
 
@@ -427,8 +427,8 @@ def _lineages(batch: Any, parent: np.ndarray, snaps: list, n_times: int,
     # colour them addicted): every escape origin (an escaped clone with an addicted
     # parent) whose escaped descendants reach the threshold together is kept too.
     escaped = np.zeros(n_ids, dtype=bool)
-    for cid, _par, _born, _kary, _mut, route, _chrom in batch.births:
-        escaped[cid] = route != 0
+    b = batch.births
+    escaped[b.id[:b.n]] = b.route[:b.n] != 0
     origin = np.arange(n_ids)
     climb = escaped & escaped[np.maximum(parent, 0)] & (parent >= 0)
     origin[climb] = parent[climb]
@@ -467,9 +467,9 @@ def _lineages(batch: Any, parent: np.ndarray, snaps: list, n_times: int,
             np.add.at(history[col], index[anc[ids]], cnt)
     info: dict[int | np.integer, tuple] = {
         0: (0.0, np.full(batch.n_chrom, batch.ploidy), False, 0, 0)}
-    for cid, _par, born, kary, mut, route, chrom in batch.births:
-        if kept[cid]:
-            info[cid] = (born, kary, mut, route, chrom)
+    for j in np.nonzero(kept[b.id[:b.n]])[0]:
+        info[int(b.id[j])] = (float(b.born[j]), b.kary[j], bool(b.mut[j]), int(b.route[j]),
+                              int(b.chrom[j]))
     from .engine.constants import ROUTE_NAMES
 
     born = np.array([info[i][0] for i in kept_ids], dtype=np.float64)

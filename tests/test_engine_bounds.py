@@ -16,7 +16,8 @@ scenario runs to its end and must:
 To keep the test's wall time to a few minutes, 15 scenarios are drawn, durations up to
 365 days (of 3650) with at most 5,000 record points, and the clone cap is lowered to
 2,000 slots (the cap is what ends the legitimately huge scenarios; with ``MAX_CLONES``
-itself the defaults stop at day 90.5 with 98,503 clones and a 295 MB peak).
+itself the defaults stop at day 120.5 at ``MAX_BIRTHS`` clones created, with an 830 MB
+peak; docs/model.md, "Bounds on work and memory").
 """
 
 import math
@@ -125,3 +126,57 @@ def test_every_scenario_ends_within_bounded_work_and_memory(scenario, seed):
     run = cinlab.Run.from_batch(batch, 0, seed_sequence(seed))
     assert np.all(run.total >= 0)
     assert not np.isnan(run.total).any()
+
+
+CIN_RUN = {"cin.window": "always", "cin.missegregation_rate": 0.01, "therapy": None,
+           "max_cells": 1e12, "duration": 3650.0}
+
+
+def test_dead_slots_are_reclaimed_before_a_run_is_stopped_at_its_clone_cap():
+    sc = cinlab.scenarios.get("sotillo2010", mad2=True, **CIN_RUN)
+    batch = Batch(sc, [seed_sequence(4)], max_clones=20_000).run()
+    assert STATUS_NAMES[int(batch.status[0])] == "clone_cap"
+    live = int((batch.count[0] > 0).sum())
+    # near the cap at most an eighth of the slots are dead, and a step stops the run only
+    # when its daughters could overflow the rest (when dead slots counted, this run
+    # stopped with 9,972 live clones in 18,992 slots)
+    assert 8 * (batch.used[0] - live) <= batch.used[0]
+    assert live >= 0.75 * batch.clone_cap, live
+    batch.check_invariants()
+
+
+def test_a_single_run_creates_at_most_max_births_clones(monkeypatch):
+    from cinlab.engine import table
+
+    monkeypatch.setattr(table, "MAX_BIRTHS", 500)
+    sc = cinlab.scenarios.get("sotillo2010", mad2=True, **CIN_RUN)
+    with pytest.warns(RuntimeWarning, match="clone_cap"):
+        run = cinlab.simulate(sc, seed=5)
+    assert run.status == "clone_cap"
+    assert run.events[-1]["kind"] == "clone_cap"
+    # the founder plus at most 500 created clones, and all of their lineage is known
+    assert run.clones["id"].max() <= 500
+    assert np.all(run.clones["parent"][run.clones["id"] > 0] >= 0)
+
+
+def test_stored_snapshots_are_thinned_past_their_budget(monkeypatch):
+    from cinlab.engine import schedule
+
+    sc = cinlab.scenarios.get("sotillo2010", mad2=True, **{**CIN_RUN, "duration": 60.0,
+                                                           "record_interval": 0.1})
+    full = cinlab.simulate(sc, seed=6)
+    monkeypatch.setattr(schedule, "SNAPSHOT_ENTRIES", 2_000)
+    batch = Batch(sc, [seed_sequence(6)], record_lineage=True).run()
+    thin = cinlab.Run.from_batch(batch, 0, seed_sequence(6))
+    assert batch.snap_every > 1
+    stored = {id(ids) for _, ids, _ in batch.snapshots}
+    assert len(stored) < len(batch.snapshots)
+    # the thinning keeps the run itself and only coarsens the Muller plot's history
+    assert np.array_equal(thin.total, full.total)
+    assert np.array_equal(thin.clones["id"], full.clones["id"])
+    assert thin.lineages["history"].shape[0] == full.lineages["history"].shape[0]
+    # each point of the thinned history reuses the counts of an earlier stored point
+    thin_sums = thin.lineages["history"].sum(axis=1)
+    full_sums = full.lineages["history"].sum(axis=1)
+    assert not np.array_equal(thin_sums, full_sums)
+    assert all(x in full_sums[: i + 1] for i, x in enumerate(thin_sums))

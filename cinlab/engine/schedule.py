@@ -14,6 +14,7 @@ the records: ``rec_times`` (the grid), ``rec_total``, ``rec_escaped``, ``rec_idx
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
@@ -25,6 +26,7 @@ from .constants import (
     MAX_CELLS,
     MAX_SNAPSHOTS,
     RUNNING,
+    SNAPSHOT_ENTRIES,
     STATUS_NAMES,
 )
 
@@ -90,6 +92,7 @@ class Schedule:
     cid: np.ndarray
     cap_hit: np.ndarray
     clone_cap: int
+    births_room: Callable[..., np.ndarray]
     # owned here
     t: np.ndarray
     status: np.ndarray
@@ -111,6 +114,7 @@ class Schedule:
     rec_escaped: np.ndarray
     rec_idx: np.ndarray
     snap_every: int
+    snap_entries: int
     snapshots: list[tuple[int, np.ndarray, np.ndarray]]
 
     def _init_schedule(self, n_rep: int) -> None:
@@ -121,6 +125,8 @@ class Schedule:
         n_rec = self.rec_times.size
         #: lineage snapshots are stored at every ``snap_every``-th record point
         self.snap_every = max(1, math.ceil(n_rec / MAX_SNAPSHOTS))
+        #: clone entries (ids and counts) held by stored snapshots
+        self.snap_entries = 0
         self.rec_total = np.full((n_rep, n_rec), -1, dtype=np.int64)
         self.rec_escaped = np.full((n_rep, n_rec), -1, dtype=np.int64)
         self.rec_idx = np.zeros(n_rep, dtype=np.int64)
@@ -316,7 +322,7 @@ class Schedule:
         # stops
         extinct = total == 0
         # a step that hit the clone cap was kept without its daughters: it ends the run
-        capped = ~extinct & (self.cap_hit[rows] | (self.used[rows] >= self.clone_cap))
+        capped = ~extinct & (self.cap_hit[rows] | (self.births_room(rows) <= 0))
         full = ~extinct & ~capped & (total >= sc.max_cells)
         over = ~extinct & ~capped & ~full & (t >= sc.duration - EPS)
         for mask, code in ((extinct, EXTINCT), (full, MAX_CELLS), (over, DURATION),
@@ -367,9 +373,33 @@ class Schedule:
                         ids = self.cid[r, :width][alive].copy()
                         cnt = self.count[r, :width][alive].copy()
                         fresh = True
+                        self.snap_entries += ids.size
                     else:  # this call's counts, or (thinned) the latest stored ones
                         ids, cnt = self.snapshots[-1][1], self.snapshots[-1][2]
                     self.snapshots.append((int(col), ids, cnt))
+            if final == RUNNING and self.snap_entries > SNAPSHOT_ENTRIES:
+                self._thin_snapshots()
+
+    def _thin_snapshots(self) -> None:
+        """Keep every other stored snapshot and store half as often from now on.
+
+        Stored snapshots hold a clone id and count per live clone; once they hold more
+        than ``SNAPSHOT_ENTRIES`` in all, the record points of a dropped one reuse the
+        snapshot stored before it (as between stored points), and ``snap_every`` doubles.
+        """
+        self.snap_every *= 2
+        k = self.snap_every
+        kept: list[tuple[int, np.ndarray, np.ndarray]] = []
+        entries = 0
+        for i, (col, ids, cnt) in enumerate(self.snapshots):
+            stored = i == 0 or ids is not self.snapshots[i - 1][1]
+            if stored and (i == 0 or col % k == 0):
+                kept.append((col, ids, cnt))
+                entries += ids.size
+            else:
+                kept.append((col, kept[-1][1], kept[-1][2]))
+        self.snapshots = kept
+        self.snap_entries = entries
 
     def _step_length(self, rows: np.ndarray, max_rate: np.ndarray,
                      growth: np.ndarray) -> np.ndarray:

@@ -11,7 +11,8 @@
   ``escaped_total``, ``cap_hit`` and the cap ``clone_cap``;
 - the key index (``ix_key``, ``ix_row``, ``ix_slot``): clone keys (karyotype hash plus
   a per-replicate offset), sorted, with the slot each key lives in;
-- ``births``: new clones, for a single run's lineages (``record_lineage``).
+- ``births``: new clones, for a single run's lineages (``record_lineage``), in compact
+  arrays (:class:`Births`, at most ``MAX_BIRTHS`` of them).
 
 Invariants (asserted by :meth:`CloneTable.check_table` after every step when
 ``CINLAB_ENGINE_CHECKS`` is set): counts are >= 0 and sum to ``total`` (the escaped
@@ -31,12 +32,12 @@ import numpy as np
 
 from ..karyotype import escape_chromosome
 from . import kernels
-from .constants import ROUTE_KARYOTYPE, ROUTE_MUTATION, ROUTE_NONE, TABLE_SLOTS
+from .constants import MAX_BIRTHS, ROUTE_KARYOTYPE, ROUTE_MUTATION, ROUTE_NONE, TABLE_SLOTS
 
 if TYPE_CHECKING:
     from ..params import Scenario
 
-__all__ = ["CloneTable", "hash_weights", "rank_in_group"]
+__all__ = ["Births", "CloneTable", "hash_weights", "rank_in_group"]
 
 #: Fields of a clone slot, with the value of an empty slot.
 SLOT_FIELDS = (("count", 0), ("kary", 0), ("mut", False), ("esc", False), ("route", 0),
@@ -57,6 +58,46 @@ def hash_weights(n: int) -> np.ndarray:
     """Fixed odd 64-bit multipliers for hashing karyotypes (derived, not random state)."""
     ss = np.random.SeedSequence(0xC1A5)
     return ss.generate_state(n, dtype=np.uint64) | np.uint64(1)
+
+
+class Births:
+    """Clones created in a single run, for its lineages: compact arrays that grow.
+
+    Per birth: the clone's ``id``, its ``parent`` id, the time it was ``born``, its
+    karyotype ``kary``, mutation flag ``mut``, escape ``route`` and bypass ``chrom``;
+    28 bytes plus one per chromosome type (48 at 20 chromosomes, against about 400 as
+    Python tuples). A run holds at most ``MAX_BIRTHS`` (see ``CloneTable.births_room``).
+    """
+
+    def __init__(self, n_chrom: int) -> None:
+        self.n = 0
+        self.id = np.zeros(0, dtype=np.int64)
+        self.parent = np.zeros(0, dtype=np.int64)
+        self.born = np.zeros(0)
+        self.kary = np.zeros((0, n_chrom), dtype=np.int8)
+        self.mut = np.zeros(0, dtype=bool)
+        self.route = np.zeros(0, dtype=np.int8)
+        self.chrom = np.zeros(0, dtype=np.int16)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, ids: np.ndarray, parent: np.ndarray, born: np.ndarray, kary: np.ndarray,
+            mut: np.ndarray, route: np.ndarray, chrom: np.ndarray) -> None:
+        """Append births (arrays of equal length)."""
+        n, m = self.n, ids.size
+        names = ("id", "parent", "born", "kary", "mut", "route", "chrom")
+        if n + m > self.id.size:
+            size = max(n + m, 2 * self.id.size, 256)
+            for name in names:
+                old = getattr(self, name)
+                new = np.zeros((size, *old.shape[1:]), dtype=old.dtype)
+                new[:n] = old[:n]
+                setattr(self, name, new)
+        for name, value in zip(names, (ids, parent, born, kary, mut, route, chrom),
+                               strict=True):
+            getattr(self, name)[n:n + m] = value
+        self.n = n + m
 
 
 class CloneTable:
@@ -93,7 +134,7 @@ class CloneTable:
     ix_key: np.ndarray
     ix_row: np.ndarray
     ix_slot: np.ndarray
-    births: list[tuple]
+    births: Births
 
     def _init_table(self, n_rep: int, max_clones: int) -> None:
         """An empty table of ``n_rep`` rows, each holding the founder clone."""
@@ -134,12 +175,23 @@ class CloneTable:
         self.ix_row = order0.astype(np.int64)
         self.ix_slot = np.zeros(n_rep, dtype=np.int64)
         self.escaped_total = np.where(self.esc[:, 0], self.total, 0)
-        self.births = []
+        self.births = Births(self.n_chrom)
 
     def _hash(self, kary: np.ndarray, mut: np.ndarray) -> np.ndarray:
         w = self.hash_w
         h = (kary.astype(np.uint64) * w[: self.n_chrom]).sum(axis=1, dtype=np.uint64)
         return h + mut.astype(np.uint64) * w[self.n_chrom]
+
+    def births_room(self, rows: np.ndarray) -> np.ndarray:
+        """Clones each row may still create.
+
+        Its free slots, and in a single run (``record_lineage``) at most ``MAX_BIRTHS``
+        clones in all.
+        """
+        room = self.clone_cap - self.used[rows]
+        if self.record_lineage:
+            room = np.minimum(room, MAX_BIRTHS - (self.next_cid[rows] - 1))
+        return room
 
     def _grow(self, need: int) -> None:
         """Widen every row to at least ``need`` slots (doubling, up to the cap)."""
@@ -157,6 +209,10 @@ class CloneTable:
     def _compact(self, rows: np.ndarray, n_live: np.ndarray | None = None) -> None:
         """Drop dead clone slots of rows that carry many (keeps the live ones' order).
 
+        A row is compacted when more than half its used slots are dead, or, once it uses
+        more than half its cap, when more than an eighth are: so a replicate stops with
+        "clone_cap" only when its live clones nearly fill the cap. Compaction never
+        changes a run (random lanes follow a clone's rank among the live ones).
         ``n_live``, the rows' live clone counts, is counted from the table if not given.
         """
         if rows.size == 0 or self.used[rows].max() <= 64:
@@ -164,7 +220,9 @@ class CloneTable:
         width = int(self.used[rows].max())
         if n_live is None:
             n_live = (self.count[rows, :width] > 0).sum(axis=1)
-        flag = (self.used[rows] > 64) & (self.used[rows] > 2 * n_live)
+        used = self.used[rows]
+        flag = (used > 64) & ((used > 2 * n_live) | (
+            (2 * used > self.clone_cap) & (8 * (used - n_live) > used)))
         if not flag.any():
             return
         flagged = rows[flag]
@@ -287,10 +345,7 @@ class CloneTable:
         self.used += counts
         self.next_cid += counts
         if self.record_lineage:
-            for i in range(nr.size):
-                self.births.append((int(ids[i]), int(parent[i]),
-                                    float(self.t[nr[i]]), k[i].astype(np.int8).copy(),
-                                    bool(m[i]), int(route[i]), int(chrom[i])))
+            self.births.add(ids, parent, self.t[nr], k, m, route, chrom)
 
     def _place_numba(self, rows: np.ndarray, kary: np.ndarray, mut: np.ndarray,
                      parent: np.ndarray, mult: np.ndarray, hk: np.ndarray) -> None:

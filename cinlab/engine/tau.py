@@ -62,6 +62,7 @@ class TauStepper:
     t: np.ndarray
     cin_on: np.ndarray
     # methods of the clone table and the schedule
+    births_room: Callable[..., np.ndarray]
     _rates: Callable[..., tuple[np.ndarray, np.ndarray]]
     _rate_tables: Callable[..., tuple[np.ndarray, np.ndarray]]
     _step_length: Callable[..., np.ndarray]
@@ -232,7 +233,7 @@ class TauStepper:
         few = single <= FEW_EVENTS
         bound = np.where(few, 2 * single, 2 * self.n_chrom) + 2 * (mis - single) + (
             mutants > 0)
-        room = self.clone_cap - self.used[rows]
+        room = self.births_room(rows)
         over = np.bincount(li, weights=bound, minlength=rows.size) > room
         if not over.any():
             return np.ones(li.size, dtype=bool)
