@@ -9,8 +9,11 @@
   and ``cid`` (clone id, -1 in an empty slot);
 - per replicate: ``used`` (slots in use, live or dead), ``next_cid``, ``total``,
   ``escaped_total``, ``cap_hit`` and the cap ``clone_cap``;
-- the key index (``ix_key``, ``ix_row``, ``ix_slot``): clone keys (karyotype hash plus
-  a per-replicate offset), sorted, with the slot each key lives in;
+- on the numba backend, ``ht``: a hash table per replicate from karyotype hashes to
+  slots, maintained by compiled kernels (:mod:`cinlab.engine.hashtable`);
+- on the numpy backend, the key index (``ix_key``, ``ix_row``, ``ix_slot``): clone
+  keys (karyotype hash plus a per-replicate offset), sorted, with the slot each key
+  lives in;
 - ``births``: new clones, for a single run's lineages (``record_lineage``), in compact
   arrays (:class:`Births`, at most ``MAX_BIRTHS`` of them).
 
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..karyotype import escape_chromosome
-from . import kernels
+from . import hashtable
 from .constants import MAX_BIRTHS, ROUTE_KARYOTYPE, ROUTE_MUTATION, ROUTE_NONE, TABLE_SLOTS
 
 if TYPE_CHECKING:
@@ -134,6 +137,9 @@ class CloneTable:
     ix_key: np.ndarray
     ix_row: np.ndarray
     ix_slot: np.ndarray
+    backend: str
+    use_hash: bool
+    ht: np.ndarray
     births: Births
 
     def _init_table(self, n_rep: int, max_clones: int) -> None:
@@ -175,6 +181,10 @@ class CloneTable:
         self.ix_row = order0.astype(np.int64)
         self.ix_slot = np.zeros(n_rep, dtype=np.int64)
         self.escaped_total = np.where(self.esc[:, 0], self.total, 0)
+        self.use_hash = self.backend == "numba"
+        self.ht = np.full((n_rep, 16), -1, dtype=np.int32)
+        if self.use_hash:
+            hashtable.build(np.arange(n_rep), self.ht, self.hkey, self.count, self.used)
         self.births = Births(self.n_chrom)
 
     def _hash(self, kary: np.ndarray, mut: np.ndarray) -> np.ndarray:
@@ -205,6 +215,12 @@ class CloneTable:
             shape = (a.shape[0], pad, *a.shape[2:])
             setattr(self, name, np.concatenate([a, np.full(shape, fill, dtype=a.dtype)],
                                                axis=1))
+        if self.use_hash and 2 * new > self.ht.shape[1]:
+            # a hash table of at least twice the row's slots, rebuilt from live clones
+            self.ht = np.full((self.n_rep, 1 << (2 * new - 1).bit_length()), -1,
+                              dtype=np.int32)
+            hashtable.build(np.arange(self.n_rep), self.ht, self.hkey, self.count,
+                            self.used)
 
     def _compact(self, rows: np.ndarray, n_live: np.ndarray | None = None) -> None:
         """Drop dead clone slots of rows that carry many (keeps the live ones' order).
@@ -237,6 +253,9 @@ class CloneTable:
                 arr[r, :n] = arr[r, keep]
                 arr[r, n:width] = fill
             self.used[r] = n
+        if self.use_hash:
+            hashtable.build(flagged, self.ht, self.hkey, self.count, self.used)
+            return
         # move the key index along: entries of compacted rows get their new slot, or go
         where = np.searchsorted(flagged, self.ix_row)
         mine = (where < flagged.size) & (flagged[np.minimum(where, flagged.size - 1)]
@@ -265,9 +284,12 @@ class CloneTable:
         replicate alone would produce them); new clones are numbered in that order.
         ``hk``, the daughters' karyotype hashes, is computed when not given.
         """
-        ok = np.all((kary >= 1) & (kary <= self.max_copies), axis=1) & (mult > 0)
         if hk is None:
             hk = self._hash(kary, mut)
+        if self.use_hash:
+            self._place_numba(rows, kary, mut, parent, mult, hk)
+            return
+        ok = np.all((kary >= 1) & (kary <= self.max_copies), axis=1) & (mult > 0)
         if not ok.all():
             rows, kary, mut, parent, mult, hk = (rows[ok], kary[ok], mut[ok], parent[ok],
                                                  mult[ok], hk[ok])
@@ -312,16 +334,21 @@ class CloneTable:
                 pos: np.ndarray) -> None:
         """Append new clones (in canonical order) and enter them in the key index.
 
-        ``again`` marks keys already in the index (a dead clone's entry, at ``pos``),
-        which is pointed at the new clone; other keys are inserted.
+        ``again`` marks keys already in the index or hash table (a dead clone's entry,
+        at ``pos``), which is pointed at the new clone; other keys are inserted.
         """
         rank = rank_in_group(nr)
         slot = self.used[nr] + rank
+        ht = self.ht
         self._grow(int(slot.max()) + 1)
-        # key index: a dead clone's entry now points at the new clone; others are inserted
-        self.ix_slot[pos[again]] = slot[again]
+        if self.use_hash:  # a widened table was rebuilt from live clones: no dead entries
+            again = again & (self.ht is ht)
+            hashtable.enter(nr, slot, hk, again, pos, self.ht)
+        else:
+            # a dead clone's entry now points at the new clone; others are inserted
+            self.ix_slot[pos[again]] = slot[again]
         fresh = np.nonzero(~again)[0]
-        if fresh.size:
+        if fresh.size and not self.use_hash:
             fk = key[fresh]
             o = np.argsort(fk, kind="stable")
             at = np.searchsorted(self.ix_key, fk[o])
@@ -353,9 +380,9 @@ class CloneTable:
         if rows.size == 0:
             return
         key = hk + rows.astype(np.uint64) * self.hash_w[self.n_chrom + 1]
-        ok, first, amount, again, pos = kernels._match_numba(
-            rows, kary, mut, mult, key, self.max_copies, self.ix_key, self.ix_row,
-            self.ix_slot, self.count, self.kary, self.mut)
+        ok, first, amount, again, pos = hashtable.match(
+            rows, kary, mut, mult, hk, key, self.max_copies, self.ht, self.count, self.kary,
+            self.mut, self.hkey)
         if not ok:
             raise RuntimeError("karyotype hash collision; please report this seed")
         if first.size:
@@ -390,6 +417,10 @@ class CloneTable:
         order = np.lexsort((ids, r))
         dup = (np.diff(r[order]) == 0) & (np.diff(ids[order]) == 0)
         assert not dup.any(), "clone id used twice in a replicate"
+        if self.use_hash:
+            at = hashtable.find_all(r.astype(np.int64), self.hkey[r, c], self.ht, self.hkey)
+            assert np.array_equal(at, c), "live clone missing from the hash table"
+            return
         key = self.hkey[r, c] + r.astype(np.uint64) * self.hash_w[self.n_chrom + 1]
         pos = np.minimum(np.searchsorted(self.ix_key, key), max(self.ix_key.size - 1, 0))
         assert np.all(self.ix_key[1:] >= self.ix_key[:-1]), "index not sorted"

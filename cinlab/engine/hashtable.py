@@ -1,0 +1,164 @@
+"""Compiled per-replicate hash tables from clone keys to clone slots (numba backend).
+
+Each replicate has an open-addressing table (linear probing) ``ht[row]`` of ``2^bits``
+entries, each a slot of the clone table or -1. A key is a karyotype hash (``hkey``, the
+clone table's own column, so entries hold slots only); at most one entry per key. An
+entry may point at a dead clone until the row is rebuilt (compaction, widening) or the
+key arises again, when it is pointed at the new clone. The table holds at least twice
+as many entries as the row has slots, so probes stay short.
+
+The numpy backend keeps its own sorted key index (:class:`cinlab.engine.table.CloneTable`);
+both find the same clones, so runs do not depend on the backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import jit
+
+__all__ = ["build", "enter", "find_all", "match"]
+
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+@jit
+def _shift(size):
+    """64 - log2(size): the shift that maps a multiplied key to a home entry."""
+    bits = 0
+    while (1 << bits) < size:
+        bits += 1
+    return np.uint64(64 - bits)
+
+
+@jit
+def _home(k, shift):
+    return np.int64((k * _GOLD) >> shift)
+
+
+@jit
+def _insert(ht, r, k, slot, shift, mask):
+    j = _home(k, shift)
+    while ht[r, j] >= 0:
+        j = (j + 1) & mask
+    ht[r, j] = slot
+
+
+@jit
+def build(rows, ht, hkey, count, used):
+    """Fill the given rows' tables with their live clones."""
+    size = ht.shape[1]
+    mask = size - 1
+    shift = _shift(size)
+    for r in rows:
+        ht[r, :] = -1
+        for s in range(used[r]):
+            if count[r, s] > 0:
+                _insert(ht, r, hkey[r, s], s, shift, mask)
+
+
+@jit
+def find_all(rows, keys, ht, hkey):
+    """Slot of each (row, key), or -1 (for the invariant checks)."""
+    size = ht.shape[1]
+    mask = size - 1
+    shift = _shift(size)
+    out = np.full(rows.size, -1, np.int64)
+    for i in range(rows.size):
+        r = rows[i]
+        j = _home(keys[i], shift)
+        while ht[r, j] >= 0:
+            if hkey[r, ht[r, j]] == keys[i]:
+                out[i] = ht[r, j]
+                break
+            j = (j + 1) & mask
+    return out
+
+
+@jit
+def enter(rows, slots, keys, again, pos, ht):
+    """Enter new clones: a dead clone's entry (``again``, at ``pos``) is re-pointed."""
+    size = ht.shape[1]
+    mask = size - 1
+    shift = _shift(size)
+    for i in range(rows.size):
+        if again[i]:
+            ht[rows[i], pos[i]] = slots[i]
+        else:
+            _insert(ht, rows[i], keys[i], slots[i], shift, mask)
+
+
+@jit
+def match(rows, kary, mut, mult, hk, key, max_copies, ht, count, t_kary, t_mut, t_hkey):
+    """Add daughters to the live clones they match; list the clones still to create.
+
+    Daughters come in canonical order. A daughter matches the live clone of its row with
+    its karyotype hash ``hk``; one that matches none starts a new clone, which later
+    daughters with the same key (hash + row, ``key``) join. Returns, per new clone, the
+    index of its first daughter, its cell count, whether its hash has an entry (a dead
+    clone's) and the entry's position; ``ok`` is False after a hash collision.
+    """
+    m = rows.size
+    size = ht.shape[1]
+    hmask = size - 1
+    shift = _shift(size)
+    local = 16
+    while local < 2 * m:
+        local *= 2
+    lmask = np.uint64(local - 1)
+    table = np.full(local, -1, np.int64)
+    first = np.empty(m, np.int64)
+    amount = np.empty(m, np.int64)
+    found_at = np.empty(m, np.int64)
+    was_found = np.empty(m, np.bool_)
+    n_new = 0
+    ok = True
+    n = kary.shape[1]
+    for i in range(m):
+        if mult[i] <= 0:
+            continue
+        viable = True
+        for c in range(n):
+            if kary[i, c] < 1 or kary[i, c] > max_copies:
+                viable = False
+                break
+        if not viable:
+            continue
+        k = key[i]
+        slot = ((k * _GOLD) >> np.uint64(20)) & lmask
+        hit = -1
+        while table[slot] >= 0:
+            if key[first[table[slot]]] == k:
+                hit = table[slot]
+                break
+            slot = (slot + np.uint64(1)) & lmask
+        if hit >= 0:
+            amount[hit] += mult[i]
+            continue
+        r = rows[i]
+        h = hk[i]
+        j = _home(h, shift)
+        found = False
+        while ht[r, j] >= 0:
+            if t_hkey[r, ht[r, j]] == h:
+                found = True
+                break
+            j = (j + 1) & hmask
+        if found:
+            s = ht[r, j]
+            if count[r, s] > 0:
+                same = t_mut[r, s] == mut[i]
+                for c in range(n):
+                    if t_kary[r, s, c] != kary[i, c]:
+                        same = False
+                if not same:
+                    ok = False
+                count[r, s] += mult[i]
+                continue
+        table[slot] = n_new
+        first[n_new] = i
+        amount[n_new] = mult[i]
+        found_at[n_new] = j
+        was_found[n_new] = found
+        n_new += 1
+    return ok, first[:n_new], amount[:n_new], was_found[:n_new], found_at[:n_new]
