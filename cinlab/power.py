@@ -90,7 +90,7 @@ class _PoolBatch(Batch):
         started = self.started[live]
         decided = started & ~np.isnan(self.relapse_time[live])
         th = self.th
-        if th is not None and th.schedule == "continuous" and self.rates["tb"] == 0:
+        if th is not None and th.schedule == "continuous" and self.rates.therapy_birth == 0:
             # addicted cells no longer divide, so no cell can escape any more: without
             # an escaped cell the tumour only shrinks and cannot relapse or progress
             decided |= started & (self.escaped_total[live] == 0)
