@@ -1,11 +1,13 @@
 """Compiled per-replicate hash tables from clone keys to clone slots (numba backend).
 
 Each replicate has an open-addressing table (linear probing) ``ht[row]`` of ``2^bits``
-entries, each a slot of the clone table or -1. A key is a karyotype hash (``hkey``, the
-clone table's own column, so entries hold slots only); at most one entry per key. An
-entry may point at a dead clone until the row is rebuilt (compaction, widening) or the
-key arises again, when it is pointed at the new clone. The table holds at least twice
-as many entries as the row has slots, so probes stay short.
+entries, each a slot of the clone table or -1 (free); ``match`` reserves entries for
+the clones it lists as ``-2 - index`` until ``enter`` fills in their slots. A key is a
+karyotype hash (``hkey``, the clone table's own column, so entries hold slots only); at
+most one entry per key. An entry may point at a dead clone until the row is rebuilt
+(compaction, widening) or the key arises again, when it is pointed at the new clone.
+The table holds at least twice as many entries as the row has slots, so probes stay
+short.
 
 The numpy backend keeps its own sorted key index (:class:`cinlab.engine.table.CloneTable`);
 both find the same clones, so runs do not depend on the backend.
@@ -39,7 +41,7 @@ def _home(k, shift):
 @jit
 def _insert(ht, r, k, slot, shift, mask):
     j = _home(k, shift)
-    while ht[r, j] >= 0:
+    while ht[r, j] != -1:
         j = (j + 1) & mask
     ht[r, j] = slot
 
@@ -67,8 +69,8 @@ def find_all(rows, keys, ht, hkey):
     for i in range(rows.size):
         r = rows[i]
         j = _home(keys[i], shift)
-        while ht[r, j] >= 0:
-            if hkey[r, ht[r, j]] == keys[i]:
+        while ht[r, j] != -1:
+            if ht[r, j] >= 0 and hkey[r, ht[r, j]] == keys[i]:
                 out[i] = ht[r, j]
                 break
             j = (j + 1) & mask
@@ -76,37 +78,38 @@ def find_all(rows, keys, ht, hkey):
 
 
 @jit
-def enter(rows, slots, keys, again, pos, ht):
-    """Enter new clones: a dead clone's entry (``again``, at ``pos``) is re-pointed."""
+def enter(rows, slots, keys, pos, ht, rebuilt):
+    """Enter new clones in the table.
+
+    At the entries ``match`` reserved (``pos``), or, after the table was ``rebuilt``
+    (widened) from live clones, afresh.
+    """
     size = ht.shape[1]
     mask = size - 1
     shift = _shift(size)
     for i in range(rows.size):
-        if again[i]:
-            ht[rows[i], pos[i]] = slots[i]
-        else:
+        if rebuilt:
             _insert(ht, rows[i], keys[i], slots[i], shift, mask)
+        else:
+            ht[rows[i], pos[i]] = slots[i]
 
 
 @jit
-def match(rows, kary, mut, mult, hk, key, max_copies, ht, count, t_kary, t_mut, t_hkey):
+def match(rows, kary, mut, mult, hk, max_copies, ht, count, t_kary, t_mut, t_hkey):
     """Add daughters to the live clones they match; list the clones still to create.
 
-    Daughters come in canonical order. A daughter matches the live clone of its row with
-    its karyotype hash ``hk``; one that matches none starts a new clone, which later
-    daughters with the same key (hash + row, ``key``) join. Returns, per new clone, the
-    index of its first daughter, its cell count, whether its hash has an entry (a dead
-    clone's) and the entry's position; ``ok`` is False after a hash collision.
+    Daughters come in canonical order. A daughter joins the live clone of its row with
+    its karyotype hash ``hk``, or the new clone an earlier daughter of this call started;
+    one that finds neither starts a new clone, whose entry (a free one, or a dead
+    clone's) is reserved in the table as ``-2 - index``. Returns, per new clone, the
+    index of its first daughter, its cell count, whether its hash had a dead clone's
+    entry, and the entry's position (for :func:`enter`); ``ok`` is False after a hash
+    collision.
     """
     m = rows.size
     size = ht.shape[1]
     hmask = size - 1
     shift = _shift(size)
-    local = 16
-    while local < 2 * m:
-        local *= 2
-    lmask = np.uint64(local - 1)
-    table = np.full(local, -1, np.int64)
     first = np.empty(m, np.int64)
     amount = np.empty(m, np.int64)
     found_at = np.empty(m, np.int64)
@@ -124,38 +127,35 @@ def match(rows, kary, mut, mult, hk, key, max_copies, ht, count, t_kary, t_mut, 
                 break
         if not viable:
             continue
-        k = key[i]
-        slot = ((k * _GOLD) >> np.uint64(20)) & lmask
-        hit = -1
-        while table[slot] >= 0:
-            if key[first[table[slot]]] == k:
-                hit = table[slot]
-                break
-            slot = (slot + np.uint64(1)) & lmask
-        if hit >= 0:
-            amount[hit] += mult[i]
-            continue
         r = rows[i]
         h = hk[i]
         j = _home(h, shift)
         found = False
-        while ht[r, j] >= 0:
-            if t_hkey[r, ht[r, j]] == h:
+        while ht[r, j] != -1:
+            e = ht[r, j]
+            if e >= 0:
+                if t_hkey[r, e] == h:
+                    found = True
+                    break
+            elif hk[first[-2 - e]] == h:
                 found = True
                 break
             j = (j + 1) & hmask
         if found:
-            s = ht[r, j]
-            if count[r, s] > 0:
-                same = t_mut[r, s] == mut[i]
+            e = ht[r, j]
+            if e < 0:  # a new clone of this call
+                amount[-2 - e] += mult[i]
+                continue
+            if count[r, e] > 0:
+                same = t_mut[r, e] == mut[i]
                 for c in range(n):
-                    if t_kary[r, s, c] != kary[i, c]:
+                    if t_kary[r, e, c] != kary[i, c]:
                         same = False
                 if not same:
                     ok = False
-                count[r, s] += mult[i]
+                count[r, e] += mult[i]
                 continue
-        table[slot] = n_new
+        ht[r, j] = -2 - n_new
         first[n_new] = i
         amount[n_new] = mult[i]
         found_at[n_new] = j

@@ -341,9 +341,8 @@ class CloneTable:
         slot = self.used[nr] + rank
         ht = self.ht
         self._grow(int(slot.max()) + 1)
-        if self.use_hash:  # a widened table was rebuilt from live clones: no dead entries
-            again = again & (self.ht is ht)
-            hashtable.enter(nr, slot, hk, again, pos, self.ht)
+        if self.use_hash:  # entries reserved by match, unless widening rebuilt the table
+            hashtable.enter(nr, slot, hk, pos, self.ht, self.ht is not ht)
         else:
             # a dead clone's entry now points at the new clone; others are inserted
             self.ix_slot[pos[again]] = slot[again]
@@ -379,14 +378,13 @@ class CloneTable:
         """The compiled twin of :meth:`_place`."""
         if rows.size == 0:
             return
-        key = hk + rows.astype(np.uint64) * self.hash_w[self.n_chrom + 1]
         ok, first, amount, again, pos = hashtable.match(
-            rows, kary, mut, mult, hk, key, self.max_copies, self.ht, self.count, self.kary,
+            rows, kary, mut, mult, hk, self.max_copies, self.ht, self.count, self.kary,
             self.mut, self.hkey)
         if not ok:
             raise RuntimeError("karyotype hash collision; please report this seed")
         if first.size:
-            self._create(rows[first], kary[first], mut[first], parent[first], key[first],
+            self._create(rows[first], kary[first], mut[first], parent[first], hk[first],
                          hk[first], amount, again, pos)
 
     def check_table(self) -> None:
