@@ -111,12 +111,23 @@ def _same_cohorts(a, b):
 
 @pytest.mark.parametrize("name", scenarios.names())
 def test_every_preset_is_identical_on_both_backends(name):
+    # the first 100 days: detection, therapy and (adaptive) several pauses and resumes
     sc = scenarios.get(name)
-    for seed in (1, 2):
-        _same_runs(cinlab.simulate(sc, seed=seed, backend="numba"),
-                   cinlab.simulate(sc, seed=seed, backend="numpy"))
-    _same_cohorts(cinlab.simulate_many(sc, 12, seed=3, backend="numba"),
-                  cinlab.simulate_many(sc, 12, seed=3, backend="numpy"))
+    sc = sc.replace(duration=min(sc.duration, 100.0))
+    _same_runs(cinlab.simulate(sc, seed=1, backend="numba"),
+               cinlab.simulate(sc, seed=1, backend="numpy"))
+    _same_cohorts(cinlab.simulate_many(sc, 4, seed=3, backend="numba"),
+                  cinlab.simulate_many(sc, 4, seed=3, backend="numpy"))
+
+
+@pytest.mark.slow  # the numpy backend takes about a minute for all presets
+@pytest.mark.parametrize("name", scenarios.names())
+def test_every_preset_is_identical_on_both_backends_in_larger_cohorts(name):
+    sc = scenarios.get(name)
+    _same_runs(cinlab.simulate(sc, seed=2, backend="numba"),
+               cinlab.simulate(sc, seed=2, backend="numpy"))
+    _same_cohorts(cinlab.simulate_many(sc, 12, seed=5, backend="numba"),
+                  cinlab.simulate_many(sc, 12, seed=5, backend="numpy"))
 
 
 def test_cin_run_with_therapy_and_competition_is_identical():
@@ -163,6 +174,7 @@ def test_without_numba_auto_uses_numpy_and_numba_is_refused():
     assert "CINLAB_NO_NUMBA" in out[1]
 
 
+@pytest.mark.slow  # compiles every kernel from scratch once (about 20 s)
 def test_compiled_kernels_load_from_the_disk_cache_in_a_new_process(tmp_path):
     # the first process compiles and writes the cache; the second only loads it
     code = ("import cinlab\nfrom cinlab.engine import kernels\n"
@@ -223,6 +235,7 @@ def test_preparing_says_so_once_and_only_when_there_is_work(monkeypatch):
     assert len(said) == 1
 
 
+@pytest.mark.slow  # a fresh process that loads (or compiles) every kernel
 def test_command_line_run_announces_the_compile_on_stderr():
     code = ("import sys\nfrom cinlab.cli import main\n"
             "sys.exit(main(['run', 'withdrawal', '--seed', '3']))\n")
