@@ -522,6 +522,12 @@ def test_explorers_with_many_figures_use_tabs():
     assert heat.width + sizes.width <= 900  # fits 1366 px with the file browser open
     (single,) = cw.explore_run(SMALL, seed=2)._figure_box.children
     assert not isinstance(single, ipywidgets.Tab)
+    # two figures one under the other are about 1260 px: taller than a laptop screen
+    (pair,) = cw.explore_cohort(SMALL, n_runs=5, seed=4)._figure_box.children
+    assert isinstance(pair, ipywidgets.Tab)
+    assert pair.titles == ("All runs", "Relapse-free")
+    (both,) = cw.explore_run(SMALL, seed=2, figures=("burden", "muller"))._figure_box.children
+    assert isinstance(both, ipywidgets.Tab)
 
 
 def test_explore_karyotypes_reports_bad_probes():

@@ -62,8 +62,10 @@ _LARGE_PAGE_CSS = """<style>
 .cinlab-prediction .widget-html-content, .cinlab-prediction .widget-label,
 .cinlab-prediction label { font-size: 20px; }
 </style>"""
-#: Figures that get a tab each (instead of one under the other) beyond this many.
-_MAX_STACKED = 2
+#: Figures shown one under the other; beyond this many each figure gets a tab. One: two
+#: stacked figures (a cohort's runs and its survival curve) make an explorer about
+#: 1260 px tall, and a laptop at 1366×768 shows about 650 px of a notebook.
+_MAX_STACKED = 1
 #: Tab titles of the figures.
 _TAB_TITLES = {"burden": "Tumour size", "muller": "Lineages", "fish_plot": "Fish plot",
                "karyotype": "Karyotypes", "fish": "Virtual FISH",
@@ -477,7 +479,7 @@ class Explorer(widgets.VBox):
     def _build_views(self, figures: Mapping[str, Any]) -> None:
         """Show each figure under its text (the text first, so that it stays on screen).
 
-        Beyond two figures each gets a tab, so that the explorer fits one screen.
+        Beyond one figure each gets a tab, so that the explorer fits one laptop screen.
         """
         self.figures = dict(figures)
         views: list[widgets.Widget] = []
