@@ -256,11 +256,13 @@ def survival_figure(arms: Any, *, large: bool | None = None, width: int | None =
         ("Day", "@time{0.0}"), ("Relapse-free", "@percent{0.0}%"),
         ("95% band", "@lower{0.00} \u2013 @upper{0.00}")]))
     # beyond two arms the labels carry p-values: one per line, so none is clipped, and
-    # the figure grows by those lines so that the plot keeps its height
+    # the figure grows by those lines but two (the plot gives up two lines' height, so
+    # that a five-arm explorer still fits a 1366×768 laptop screen)
     ncols = 1 if len(names) > 2 else 2
     _legend(fig, items, large, ncols=ncols)
     if fig.height is not None:  # always set by _new_figure; bokeh's type allows None
-        fig.height += _legend_rows_px(len(names), ncols, s)
+        shared = 0 if ncols > 1 else _legend_rows_px(2, 1, s)
+        fig.height += _legend_rows_px(len(names), ncols, s) - shared
     _fill_survival(fig, arms, names=names, large=large)()
     return fig
 
