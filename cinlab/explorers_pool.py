@@ -149,6 +149,7 @@ class PoolExplorer(widgets.VBox):
         super().__init__([widgets.HBox([self.upload, self.folder, self.pool_button],
                                        layout=widgets.Layout(flex_flow="row wrap")),
                           self.errors, self._figure_box, self.summary])
+        self.add_class("cinlab-explorer")  # explorer styles and layout checks apply
         self.update()
         self.first_result = self.result
 
@@ -265,6 +266,7 @@ class PowerExplorer(widgets.VBox):
         super().__init__([widgets.HBox([self.sizes, self.group_n, self.run_button],
                                        layout=widgets.Layout(flex_flow="row wrap")),
                           self.experiments, self.status, self._figure_box, self.summary])
+        self.add_class("cinlab-explorer")  # explorer styles and layout checks apply
         if all(isinstance(a, Cohort) for a in self.arms.values()):
             self.update()
             self.first_result = self.result
@@ -436,6 +438,7 @@ class RobustnessExplorer(widgets.VBox):
         super().__init__([self.x, self.y, widgets.HBox([self.n_runs, self.run_button]),
                           widgets.HBox([self.progress, self.status]), self._figure_box,
                           self.summary])
+        self.add_class("cinlab-explorer")  # explorer styles and layout checks apply
         if run:
             self.update()
 
