@@ -17,9 +17,10 @@ PROJECTOR = {"width": 1920, "height": 1080}
 PROJECTOR_LESSONS = ("01_oncogene_addiction.ipynb", "04_cin_and_relapse.ipynb")
 #: Sub-pixel rounding of the layout engine.
 TOLERANCE_PX = 1
-#: Lesson 03's karyotype explorer must fit one laptop screen's height (with the browser's
-#: own bars, 768 px leave about 650 px; the tabs keep it near that).
-MAX_EXPLORER_HEIGHT_PX = {"03_chromosome_instability.ipynb": 800}
+#: Every explorer of every lesson must fit about one laptop screen's height at 1366×768
+#: (with the browser's own bars and JupyterLab's, 768 px leave about 650 px of notebook;
+#: figures beyond the first in tabs keep explorers near that).
+MAX_EXPLORER_HEIGHT_PX = 800
 
 #: The current notebook's scroll containers in JupyterLab.
 LAB_SCROLLERS = (".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer, "
