@@ -154,6 +154,27 @@ def test_clone_table_is_consistent(method):
         assert len(keys) == alive.sum()
 
 
+def test_the_hash_table_keeps_a_free_entry_for_every_new_clone_of_a_step():
+    # one tau step of 2,000 cells at a high missegregation rate starts dozens of clones
+    # from a single one: the compiled match probes until a free entry, so the table
+    # must grow before the step (it used to loop forever on a full table)
+    sc = cinlab.Scenario(
+        growth=cinlab.Growth(birth_rate=1.0, death_rate=0.0),
+        genome=cinlab.Genome(n_chromosomes=3, ploidy=2, max_copies=3),
+        cin=cinlab.CIN(missegregation_rate=0.1, baseline_rate=0.0, window="always"),
+        escape=cinlab.Escape(bypass_chromosomes=(), mutation_rate=0.0), therapy=None,
+        initial_cells=2000, duration=0.25, max_cells=1e12, record_interval=0.25)
+    batch = Batch(sc, np.random.SeedSequence(110).spawn(4), method="tau", backend="numba")
+    assert batch.ht.shape[1] < 2 * 27  # smaller than the 27 viable karyotypes need
+    rows = np.zeros(40, dtype=np.int64)
+    batch._hash_room(rows, np.arange(40, dtype=np.uint64))
+    assert batch.ht.shape[1] >= 2 * (batch.used[0] + 40)
+    batch.run()
+    live = batch.count > 0
+    assert live.sum(axis=1).min() > 16  # more clones than the first table had entries
+    batch.check_invariants()
+
+
 def test_fitness_and_viability_of_small_karyotypes():
     # Aneuploidy scores against ploidy 2: [2, 2, 2] -> 0, [3, 2, 1] -> 2, [4, 4, 0] -> 6;
     # fitness (1 - cost)^A at cost 0.1: 1, 0.81, 0.531441.

@@ -378,6 +378,7 @@ class CloneTable:
         """The compiled twin of :meth:`_place`."""
         if rows.size == 0:
             return
+        self._hash_room(rows, hk)
         ok, first, amount, again, pos = hashtable.match(
             rows, kary, mut, mult, hk, self.max_copies, self.ht, self.count, self.kary,
             self.mut, self.hkey)
@@ -386,6 +387,27 @@ class CloneTable:
         if first.size:
             self._create(rows[first], kary[first], mut[first], parent[first], hk[first],
                          hk[first], amount, again, pos)
+
+    def _hash_room(self, rows: np.ndarray, hk: np.ndarray) -> None:
+        """Keep every hash table at least twice as large as the entries it may hold.
+
+        A row's entries are at most its used slots plus the new clones this call can
+        start (its distinct daughter hashes); with a free entry always left, probing
+        ends. Counting distinct hashes is needed only when the cheap bound (every
+        daughter a new clone) does not fit.
+        """
+        size = self.ht.shape[1]
+        per_row = np.bincount(rows, minlength=self.n_rep)
+        need = int((self.used + per_row).max())
+        if 2 * need <= size:
+            return
+        pairs = np.unique(np.stack([rows.astype(np.uint64), hk]), axis=1)
+        per_row = np.bincount(pairs[0].astype(np.int64), minlength=self.n_rep)
+        need = int((self.used + per_row).max())
+        if 2 * need <= size:
+            return
+        self.ht = np.full((self.n_rep, 1 << (2 * need - 1).bit_length()), -1, dtype=np.int32)
+        hashtable.build(np.arange(self.n_rep), self.ht, self.hkey, self.count, self.used)
 
     def check_table(self) -> None:
         """Assert the table's invariants (module notes); AssertionError names the first."""
