@@ -65,9 +65,9 @@ class Style:
 
 
 #: For a laptop screen (fits 1366 px with JupyterLab's file browser open).
-NORMAL = Style(large=False, width=760, min_width=420, max_width=1000, height=460,
+NORMAL = Style(large=False, width=760, min_width=420, max_width=1000, height=430,
                title="21px", axis="18px", ticks="17px", legend="17px", text="17px",
-               cell_text="16px", line=2.5, cell_w=26, cell_h=20, fish_px=58)
+               cell_text="15px", line=2.5, cell_w=26, cell_h=18, fish_px=58)
 #: For a projector: at least 20 px axis labels and 16 px tick labels.
 LARGE = Style(large=True, width=920, min_width=480, max_width=1800, height=620,
               title="30px", axis="25px", ticks="22px", legend="22px", text="22px",

@@ -17,10 +17,10 @@ PROJECTOR = {"width": 1920, "height": 1080}
 PROJECTOR_LESSONS = ("01_oncogene_addiction.ipynb", "04_cin_and_relapse.ipynb")
 #: Sub-pixel rounding of the layout engine.
 TOLERANCE_PX = 1
-#: Every explorer of every lesson must fit about one laptop screen's height at 1366×768
-#: (with the browser's own bars and JupyterLab's, 768 px leave about 650 px of notebook;
-#: figures beyond the first in tabs keep explorers near that).
-MAX_EXPLORER_HEIGHT_PX = 800
+#: Every explorer of every lesson must fit within one laptop screen: no taller than the
+#: 1366×768 page (JupyterLab's own bars leave about 650 px of notebook, so a student
+#: scrolls at most a little; figures beyond the first are in tabs).
+MAX_EXPLORER_HEIGHT_PX = LAPTOP["height"]
 
 #: The current notebook's scroll containers in JupyterLab.
 LAB_SCROLLERS = (".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer, "
