@@ -60,6 +60,8 @@ def test_projector_mode_fills_a_1920_screen(name, browser, voila_large, artifact
             h.save_screenshot(bp.page, out / "page-1920x1080.png")
             h.save_screenshot(bp.page, out / "main-explorer.png", main)
             assert figures, f"{name}: no Bokeh figure in the main explorer"
+            tall = main.bounding_box()["height"]
+            assert tall <= pl.PROJECTOR["height"], f"{name}: main explorer {tall:.0f} px tall"
             first = figures[0]
             assert first["width"] >= MIN_FIGURE_WIDTH_PX, (
                 f"{name}: main figure {first['width']:.0f} px wide at 1920 px")
