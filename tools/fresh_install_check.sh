@@ -39,10 +39,13 @@ step "a wheel built with pip wheel installs (lessons inside)"
 git -C "$repo" archive --format=tar HEAD | (mkdir -p "$work/src" && tar -xf - -C "$work/src")
 "$bin/python" -m pip wheel --quiet --no-deps -w "$work/dist" "$work/src"
 wheel=$(ls "$work"/dist/cinlab-*-py3-none-any.whl)
-"$bin/python" -m zipfile -l "$wheel" | grep -q "cinlab/_lessons/00_welcome.ipynb"
-"$bin/python" -m zipfile -l "$wheel" | grep -q "cinlab/_lessons/instructor/00_welcome.ipynb"
+# the listing is read whole first: `grep -q` stops at its match, and a listing still
+# being written would then fail with a broken pipe under pipefail
+listing=$("$bin/python" -m zipfile -l "$wheel")
+grep -q "cinlab/_lessons/00_welcome.ipynb" <<<"$listing"
+grep -q "cinlab/_lessons/instructor/00_welcome.ipynb" <<<"$listing"
 # the hand-written lessons hold the solutions: they must not ship to students
-if "$bin/python" -m zipfile -l "$wheel" | grep -q "cinlab/_lessons/source/"; then
+if grep -q "cinlab/_lessons/source/" <<<"$listing"; then
     echo "the wheel ships lessons/source/ (solutions)"; exit 1
 fi
 "$bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel[lessons]"
