@@ -9,6 +9,10 @@ most one entry per key. An entry may point at a dead clone until the row is rebu
 The table holds at least twice as many entries as the row has slots, so probes stay
 short.
 
+Beside the tables: ``distinct_per_row`` (how many new entries a call may need) and
+``write_clones`` (the new clones' fields in the clone table), the compiled twins of
+numpy steps in :class:`cinlab.engine.table.CloneTable`.
+
 The numpy backend keeps its own sorted key index (:class:`cinlab.engine.table.CloneTable`);
 both find the same clones, so runs do not depend on the backend.
 """
@@ -19,7 +23,7 @@ import numpy as np
 
 from ._jit import jit
 
-__all__ = ["build", "enter", "find_all", "match"]
+__all__ = ["build", "distinct_per_row", "enter", "find_all", "match", "write_clones"]
 
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
@@ -57,6 +61,32 @@ def build(rows, ht, hkey, count, used):
         for s in range(used[r]):
             if count[r, s] > 0:
                 _insert(ht, r, hkey[r, s], s, shift, mask)
+
+
+@jit
+def distinct_per_row(rows, keys, n_rep):
+    """Distinct ``keys`` of each replicate (``rows`` in any order), for ``n_rep`` rows."""
+    m = rows.size
+    start = np.zeros(n_rep + 1, np.int64)
+    for i in range(m):
+        start[rows[i] + 1] += 1
+    for r in range(n_rep):
+        start[r + 1] += start[r]
+    fill = start[:-1].copy()
+    grouped = np.empty(m, np.uint64)
+    for i in range(m):
+        grouped[fill[rows[i]]] = keys[i]
+        fill[rows[i]] += 1
+    out = np.zeros(n_rep, np.int64)
+    for r in range(n_rep):
+        if start[r + 1] > start[r]:
+            part = np.sort(grouped[start[r]:start[r + 1]])
+            n = 1
+            for j in range(1, part.size):
+                if part[j] != part[j - 1]:
+                    n += 1
+            out[r] = n
+    return out
 
 
 @jit
@@ -162,3 +192,31 @@ def match(rows, kary, mut, mult, hk, max_copies, ht, count, t_kary, t_mut, t_hke
         was_found[n_new] = found
         n_new += 1
     return ok, first[:n_new], amount[:n_new], was_found[:n_new], found_at[:n_new]
+
+
+@jit
+def write_clones(nr, slot, ids, k, m, hk, amount, chrom, route, ploidy, count, kary, mut,
+                 t_chrom, t_route, esc, aneu, ncop, hkey, cid):
+    """Write new clones into their slots (the twin of ``CloneTable._write_clones``).
+
+    The aneuploidy score and the copies per cell are computed from ``k``.
+    """
+    n = k.shape[1]
+    for i in range(nr.size):
+        r = nr[i]
+        s = slot[i]
+        score = 0
+        copies = 0
+        for c in range(n):
+            kary[r, s, c] = k[i, c]
+            score += abs(np.int64(k[i, c]) - ploidy)
+            copies += k[i, c]
+        count[r, s] = amount[i]
+        mut[r, s] = m[i]
+        t_chrom[r, s] = chrom[i]
+        t_route[r, s] = route[i]
+        esc[r, s] = route[i] > 0
+        aneu[r, s] = score
+        ncop[r, s] = copies
+        hkey[r, s] = hk[i]
+        cid[r, s] = ids[i]

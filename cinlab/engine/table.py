@@ -209,12 +209,13 @@ class CloneTable:
         if need <= cap:
             return
         new = max(need, min(2 * cap, self.clone_cap))
-        pad = new - cap
         for name, fill in SLOT_FIELDS:
             a = getattr(self, name)
-            shape = (a.shape[0], pad, *a.shape[2:])
-            setattr(self, name, np.concatenate([a, np.full(shape, fill, dtype=a.dtype)],
-                                               axis=1))
+            shape = (a.shape[0], new, *a.shape[2:])
+            # zeroed memory is mapped lazily: the pad of a row costs nothing until used
+            wider = np.full(shape, fill, dtype=a.dtype) if fill else np.zeros(shape, a.dtype)
+            wider[:, :cap] = a
+            setattr(self, name, wider)
         if self.use_hash and 2 * new > self.ht.shape[1]:
             # a hash table of at least twice the row's slots, rebuilt from live clones
             self.ht = np.full((self.n_rep, 1 << (2 * new - 1).bit_length()), -1,
@@ -356,6 +357,23 @@ class CloneTable:
             self.ix_slot = np.insert(self.ix_slot, at, slot[fresh][o])
         chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
         route = np.where(chrom > 0, ROUTE_KARYOTYPE, np.where(m, ROUTE_MUTATION, ROUTE_NONE))
+        ids = self.next_cid[nr] + rank
+        if self.use_hash:
+            hashtable.write_clones(nr, slot, ids, k, m, hk, amount, chrom, route, self.ploidy,
+                                   self.count, self.kary, self.mut, self.chrom, self.route,
+                                   self.esc, self.aneu, self.ncop, self.hkey, self.cid)
+        else:
+            self._write_clones(nr, slot, ids, k, m, hk, amount, chrom, route)
+        counts = np.bincount(nr, minlength=self.n_rep)
+        self.used += counts
+        self.next_cid += counts
+        if self.record_lineage:
+            self.births.add(ids, parent, self.t[nr], k, m, route, chrom)
+
+    def _write_clones(self, nr: np.ndarray, slot: np.ndarray, ids: np.ndarray,
+                      k: np.ndarray, m: np.ndarray, hk: np.ndarray, amount: np.ndarray,
+                      chrom: np.ndarray, route: np.ndarray) -> None:
+        """New clones' fields (numpy; :func:`hashtable.write_clones` is the compiled twin)."""
         self.count[nr, slot] = amount
         self.kary[nr, slot] = k
         self.mut[nr, slot] = m
@@ -365,13 +383,7 @@ class CloneTable:
         self.aneu[nr, slot] = np.abs(k.astype(np.int32) - self.ploidy).sum(axis=1)
         self.ncop[nr, slot] = k.sum(axis=1)
         self.hkey[nr, slot] = hk
-        ids = self.next_cid[nr] + rank
         self.cid[nr, slot] = ids
-        counts = np.bincount(nr, minlength=self.n_rep)
-        self.used += counts
-        self.next_cid += counts
-        if self.record_lineage:
-            self.births.add(ids, parent, self.t[nr], k, m, route, chrom)
 
     def _place_numba(self, rows: np.ndarray, kary: np.ndarray, mut: np.ndarray,
                      parent: np.ndarray, mult: np.ndarray, hk: np.ndarray) -> None:
@@ -401,8 +413,7 @@ class CloneTable:
         need = int((self.used + per_row).max())
         if 2 * need <= size:
             return
-        pairs = np.unique(np.stack([rows.astype(np.uint64), hk]), axis=1)
-        per_row = np.bincount(pairs[0].astype(np.int64), minlength=self.n_rep)
+        per_row = hashtable.distinct_per_row(rows, hk, self.n_rep)
         need = int((self.used + per_row).max())
         if 2 * need <= size:
             return
