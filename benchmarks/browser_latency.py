@@ -1,6 +1,6 @@
 """Browser latency of the explorers: from a key press or click to new data and new pixels.
 
-Run ``python benchmarks/browser_latency.py`` (about two minutes; ``--no-voila`` skips the
+Run ``python benchmarks/browser_latency.py`` (about four minutes; ``--no-voila`` skips the
 Voila rows) or ``--quick`` (a smoke test). It drives JupyterLab and Voila in Debian's
 chromium with the harness of the browser tests (``tests/browser/browser_harness.py``), on
 temporary copies of the lessons, and measures in the page with ``performance.now()``.
@@ -16,16 +16,23 @@ explorer's figures in BokehJS, and, once the data changed, a check every ~4 ms
 
 Measured: the first explorer of lesson 01 (``explore_run`` of the withdrawal scenario),
 its "Division rate" slider focused and moved with ArrowRight, one press per step, in
-JupyterLab and in Voila; and a 100-run cohort explorer in JupyterLab
-(``explore_cohort(sotillo2010 TI-KM, n_runs=100)``, a generated notebook): New seed (not
-timed), then a click on "Run 100 mice". One press or click is a warm-up and not counted;
-the explorer's own "simulated in" time shows how much of the wait is the simulation.
+JupyterLab and in Voila; a 100-run cohort explorer in JupyterLab
+(``explore_cohort(sotillo2010 TI-KM, n_runs=100)``, a generated notebook); and, in
+JupyterLab, the two trial explorers of lessons 04 and 05 as a class waits for them:
+lesson 04's ``compare_arms({"TI-K": ..., "TI-KM": ...}, n_runs=N, seed=SEED)`` ("Run 2 ×
+60 mice") and lesson 05's five-arm ``compare_arms(arms, n_runs=N, seed=SEED,
+subject="patients")`` ("Run 5 × 30 patients"), each picked by the text of its Run button
+(the first and only figure of a trial explorer is its Kaplan–Meier survival figure). For
+the cohort and trial explorers: New seed (not timed), then a click on Run. One press or
+click is a warm-up and not counted; the explorer's own "simulated in" time shows how much
+of the wait is the simulation.
 Targets (reported, never asserted): slider <= 100 ms to data and <= 150 ms to pixels;
-cohort <= 2 s to pixels.
+cohort <= 2 s to pixels; lesson 04's trial <= 3 s and lesson 05's <= 4 s to pixels.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import statistics
@@ -33,7 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from playwright.sync_api import sync_playwright
 
@@ -76,6 +83,25 @@ DATA_TARGET = 100.0  # ms, slider key -> new data in BokehJS
 PIXELS_TARGET = 150.0  # ms, slider key -> repainted canvas
 COHORT_TARGET = 2000.0  # ms, Run click -> repainted canvas
 PROBE_TIMEOUT = 60.0  # s
+
+
+class Trial(NamedTuple):
+    """A trial explorer (``compare_arms``) of a lesson, picked by its Run button."""
+
+    key: str
+    lesson: str
+    button: str  # the Run button's label, checked; the explorer is found by "Run <arms> ×"
+    call: str
+    target: float  # ms, Run click -> repainted canvas
+
+
+TRIALS = (
+    Trial("arms_04", "04_cin_and_relapse.ipynb", "Run 2 \u00d7 60 mice",
+          'compare_arms({"TI-K": ..., "TI-KM": ...}, n_runs=60, seed=2010)', 3000.0),
+    Trial("arms_05", "05_fighting_relapse.ipynb", "Run 5 \u00d7 30 patients",
+          'compare_arms(5 arms, n_runs=30, seed=2010, subject="patients")', 4000.0),
+)
+ARMS_PRESSES = 5  # timed clicks per trial explorer after the warm-up
 
 
 def write_cohort_notebook(folder: Path, n_runs: int = COHORT_RUNS, code: list[str] = COHORT_CODE,
@@ -143,10 +169,9 @@ def measure_slider(bp: Any, presses: int) -> dict:
     return {"control": label, "values": values, "warmup": samples[0], "samples": samples[1:]}
 
 
-def measure_cohort(bp: Any, presses: int) -> dict:
-    """The 100-run cohort explorer: New seed (untimed), then a timed click on Run."""
-    page = bp.page
-    explorer = h.explorers(page).nth(0)
+def _measure_runs(page: Any, explorer: Any, presses: int) -> dict:
+    """New seed (untimed), then a timed click on the explorer's Run button; ``presses``
+    times after a warm-up."""
     explorer.scroll_into_view_if_needed()
     run = explorer.locator(".widget-button", has_text=h.EXPLORER_BUTTON)
     samples = []
@@ -160,8 +185,36 @@ def measure_cohort(bp: Any, presses: int) -> dict:
     return {"button": run.inner_text(), "warmup": samples[0], "samples": samples[1:]}
 
 
+def measure_cohort(bp: Any, presses: int) -> dict:
+    """The 100-run cohort explorer: New seed (untimed), then a timed click on Run."""
+    return _measure_runs(bp.page, h.explorers(bp.page).nth(0), presses)
+
+
+def explorer_by_button(page: Any, prefix: str) -> Any:
+    """The one explorer on the page whose Run button's text starts with ``prefix``."""
+    button = page.locator(".widget-button", has_text=re.compile(rf"^\s*{re.escape(prefix)}"))
+    found = h.explorers(page).filter(has=button)
+    found.first.wait_for(timeout=60_000)  # shown once the prediction is locked
+    if found.count() != 1:
+        raise RuntimeError(f"{found.count()} explorers with a '{prefix}...' button")
+    return found
+
+
+def measure_trial(bp: Any, presses: int, trial: Trial) -> dict:
+    """A lesson's trial explorer, found by its Run button ("Run 2 ×"): as the cohort."""
+    prefix = trial.button.split("\u00d7")[0] + "\u00d7"
+    explorer = explorer_by_button(bp.page, prefix)
+    # the probe watches the first figure: here the only one, the survival figure
+    figures = len(explorer.evaluate(h.JS_FIGURE_PIXELS))
+    if figures != 1:
+        raise RuntimeError(f"{trial.lesson}: {figures} figures in the trial explorer, "
+                           "expected the survival figure alone")
+    return _measure_runs(bp.page, explorer, presses)
+
+
 def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
-                voila: Any = None, cohort_runs: int = COHORT_RUNS) -> dict:
+                voila: Any = None, cohort_runs: int = COHORT_RUNS,
+                arms_presses: int = ARMS_PRESSES) -> dict:
     """Every measurement on running servers (``lab.root`` holds the lessons)."""
     write_cohort_notebook(lab.root, cohort_runs)
     write_cohort_notebook(lab.root, cohort_runs, COHORT_POOL_CODE, COHORT_POOL_NOTEBOOK)
@@ -170,7 +223,9 @@ def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
     for name, key, measure, n in (
             (LESSON, "slider", measure_slider, presses),
             (COHORT_NOTEBOOK, "cohort", measure_cohort, cohort_presses),
-            (COHORT_POOL_NOTEBOOK, "cohort_pool", measure_cohort, cohort_presses)):
+            (COHORT_POOL_NOTEBOOK, "cohort_pool", measure_cohort, cohort_presses),
+            *((t.lesson, t.key, functools.partial(measure_trial, trial=t), arms_presses)
+              for t in TRIALS)):
         bc.progress(f"JupyterLab: {name}, {n} timed presses")
         try:
             with h.open_page(browser, lab) as bp:
@@ -248,6 +303,27 @@ def rows(results: dict) -> list:
                    1e3 * statistics.median(kernel) if kernel else None, "ms",
                    note="median of the explorer's own 'simulated in' time"),
         ]
+    for trial in TRIALS:
+        if trial.key not in results:
+            continue
+        r, s = results[trial.key], results[trial.key]["samples"]
+        if r["button"] != trial.button:  # never the numbers of another explorer
+            raise RuntimeError(f"not the explorer of {trial.lesson} with '{trial.button}': "
+                               f"{r['button']}")
+        kernel = [x["kernel_s"] for x in s if x["kernel_s"] is not None]
+        where = f"lesson {trial.lesson[:2]}, {trial.button}"
+        out += [
+            bc.Row(f"{where}: click -> new data in BokehJS", _stat(s, "to_data_ms"), "ms",
+                   note=f"median of {len(s)} clicks after a warm-up, each after New seed "
+                        f"(untimed); {trial.call} in JupyterLab, in the kernel",
+                   extra={"samples": s, "warmup": r["warmup"]}),
+            bc.Row(f"{where}: click -> repainted canvas", _stat(s, "to_pixels_ms"), "ms",
+                   trial.target, "lower", "median; the survival (Kaplan\u2013Meier) "
+                   "figure's canvas"),
+            bc.Row("  of which the simulation (kernel)",
+                   1e3 * statistics.median(kernel) if kernel else None, "ms",
+                   note="median of the explorer's own 'simulated in' time"),
+        ]
     return out
 
 
@@ -256,15 +332,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--presses", type=int, default=12,
                    help="timed slider presses (at least 10 for the target)")
     p.add_argument("--cohort-presses", type=int, default=10, help="timed cohort re-runs")
+    p.add_argument("--arms-presses", type=int, default=ARMS_PRESSES,
+                   help="timed re-runs of each trial explorer (lessons 04 and 05)")
     p.add_argument("--no-voila", action="store_true", help="JupyterLab only")
     args = p.parse_args(argv)
-    presses, cohort_presses = (3, 2) if args.quick else (args.presses, args.cohort_presses)
+    presses, cohort_presses, arms_presses = (
+        (3, 2, 1) if args.quick else (args.presses, args.cohort_presses, args.arms_presses))
     clock = bc.ScriptClock()
     with tempfile.TemporaryDirectory(prefix="cinlab-browser-") as tmp, h.stop_on_sigterm():
         tmp = Path(tmp)
         servers = []
         try:
-            lab = h.start_server("lab", h.copy_lessons(tmp / "lab", [LESSON]), tmp / "lab-server")
+            lessons = [LESSON, *(t.lesson for t in TRIALS)]
+            lab = h.start_server("lab", h.copy_lessons(tmp / "lab", lessons), tmp / "lab-server")
             servers.append(lab)
             voila = None
             if not args.no_voila and not args.quick:
@@ -274,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
             with sync_playwright() as playwright:
                 browser = h.launch_browser(playwright)
                 try:
-                    results = measure_all(browser, lab, presses, cohort_presses, voila)
+                    results = measure_all(browser, lab, presses, cohort_presses, voila,
+                                          arms_presses=arms_presses)
                 finally:
                     browser.close()
         finally:
