@@ -147,32 +147,43 @@ class Schedule:
         self.events = []
         self.snapshots = []
 
+    def _watched_sizes(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The sizes the schedule reacts to next, per replicate (inf or 0 for none).
+
+        Returns ``up`` (the detection size while undetected, the relapse size once a
+        treated tumour fell below it), ``resume`` (the adaptive resume size while
+        paused), ``pause`` (the adaptive pause size while dosing) and ``fall`` (the
+        relapse size while a treated tumour has not yet fallen below it). The exact
+        kernel's stop sizes and the tau steps' landing both come from these.
+        """
+        sc, th = self.scenario, self.th
+        inf = np.full(rows.size, np.inf)
+        up, resume, pause, fall = inf, inf, np.zeros(rows.size), np.zeros(rows.size)
+        if th is None:
+            return up, resume, pause, fall
+        up = np.where(np.isnan(self.detection_time[rows]), th.detection_size, up)
+        started = self.started[rows]
+        armed = started & self.fell_below[rows] & np.isnan(self.relapse_time[rows])
+        up = np.where(armed, np.minimum(up, sc.relapse_size), up)
+        fall = np.where(started & ~self.fell_below[rows], sc.relapse_size, fall)
+        if th.schedule == "adaptive":
+            b0 = self.burden0[rows]
+            paused = self.paused[rows]
+            resume = np.where(started & paused, th.resume_fraction * b0, resume)
+            pause = np.where(started & ~paused, th.pause_fraction * b0, pause)
+        return up, resume, pause, fall
+
     def _thresholds(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sizes at which the compiled exact kernel must hand back to the schedule.
 
         Per replicate: stop at ``total >= hi_ge``, ``total > hi_gt`` or
         ``total < lo_lt`` (detection, switch to tau, max_cells, relapse, regression
-        under the relapse size, adaptive pause and resume).
+        under the relapse size, adaptive pause and resume; extinction).
         """
-        sc, th = self.scenario, self.th
-        hi_ge = np.full(rows.size, min(float(self.switch_size), sc.max_cells))
-        hi_gt = np.full(rows.size, np.inf)
-        lo_lt = np.ones(rows.size)
-        if th is not None:
-            hi_ge = np.where(np.isnan(self.detection_time[rows]),
-                             np.minimum(hi_ge, th.detection_size), hi_ge)
-            started = self.started[rows]
-            armed = started & self.fell_below[rows] & np.isnan(self.relapse_time[rows])
-            hi_ge = np.where(armed, np.minimum(hi_ge, sc.relapse_size), hi_ge)
-            lo_lt = np.where(started & ~self.fell_below[rows],
-                             np.maximum(lo_lt, sc.relapse_size), lo_lt)
-            if th.schedule == "adaptive":
-                b0 = self.burden0[rows]
-                paused = self.paused[rows]
-                hi_gt = np.where(started & paused, th.resume_fraction * b0, hi_gt)
-                lo_lt = np.where(started & ~paused,
-                                 np.maximum(lo_lt, th.pause_fraction * b0), lo_lt)
-        return hi_ge, hi_gt, lo_lt
+        up, resume, pause, fall = self._watched_sizes(rows)
+        hi_ge = np.minimum(min(float(self.switch_size), self.scenario.max_cells), up)
+        lo_lt = np.maximum(np.maximum(1.0, fall), pause)
+        return hi_ge, resume, lo_lt
 
     def _rates(self, rows: np.ndarray, esc: np.ndarray, aneu: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -431,23 +442,10 @@ class Schedule:
         below ``LAND_MIN`` tau steps; so the schedule reacts within a few cells of each
         size (tested: within 1%) instead of up to one whole step later.
         """
-        sc, th = self.scenario, self.th
         total = self.total[rows].astype(np.float64)
         rate = growth / np.maximum(total, 1.0)  # growth: sum of n (b - d) over clones
-        up = np.full(rows.size, float(sc.max_cells))
-        down = np.zeros(rows.size)
-        if th is not None:
-            up = np.where(np.isnan(self.detection_time[rows]),
-                          np.minimum(up, th.detection_size), up)
-            started = self.started[rows]
-            rel = started & self.fell_below[rows] & np.isnan(self.relapse_time[rows])
-            up = np.where(rel, np.minimum(up, sc.relapse_size), up)
-            if th.schedule == "adaptive":
-                b0 = self.burden0[rows]
-                paused = self.paused[rows]
-                up = np.where(started & paused, np.minimum(up, th.resume_fraction * b0), up)
-                down = np.where(started & ~paused,
-                                np.maximum(down, th.pause_fraction * b0), down)
+        up, resume, down, _ = self._watched_sizes(rows)
+        up = np.minimum(np.minimum(float(self.scenario.max_cells), up), resume)
         # <= and >=: the pause and resume rules react only strictly past their sizes
         grow = (rate > 0) & (total > 0) & (total <= up)
         shrink = (rate < 0) & (total >= down) & (down > 0)
