@@ -9,9 +9,7 @@ most one entry per key. An entry may point at a dead clone until the row is rebu
 The table holds at least twice as many entries as the row has slots, so probes stay
 short.
 
-Beside the tables: ``distinct_per_row`` (how many new entries a call may need) and
-``write_clones`` (the new clones' fields in the clone table), the compiled twins of
-numpy steps in :class:`cinlab.engine.table.CloneTable`.
+``distinct_per_row`` counts how many new entries a call may need.
 
 The numpy backend keeps its own sorted key index (:class:`cinlab.engine.table.CloneTable`);
 both find the same clones, so runs do not depend on the backend.
@@ -23,7 +21,7 @@ import numpy as np
 
 from ._jit import jit
 
-__all__ = ["build", "distinct_per_row", "enter", "find_all", "match", "write_clones"]
+__all__ = ["build", "distinct_per_row", "enter", "find_all", "match"]
 
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
@@ -192,31 +190,3 @@ def match(rows, kary, mut, mult, hk, max_copies, ht, count, t_kary, t_mut, t_hke
         was_found[n_new] = found
         n_new += 1
     return ok, first[:n_new], amount[:n_new], was_found[:n_new], found_at[:n_new]
-
-
-@jit
-def write_clones(nr, slot, ids, k, m, hk, amount, chrom, route, ploidy, count, kary, mut,
-                 t_chrom, t_route, esc, aneu, ncop, hkey, cid):
-    """Write new clones into their slots (the twin of ``CloneTable._write_clones``).
-
-    The aneuploidy score and the copies per cell are computed from ``k``.
-    """
-    n = k.shape[1]
-    for i in range(nr.size):
-        r = nr[i]
-        s = slot[i]
-        score = 0
-        copies = 0
-        for c in range(n):
-            kary[r, s, c] = k[i, c]
-            score += abs(np.int64(k[i, c]) - ploidy)
-            copies += k[i, c]
-        count[r, s] = amount[i]
-        mut[r, s] = m[i]
-        t_chrom[r, s] = chrom[i]
-        t_route[r, s] = route[i]
-        esc[r, s] = route[i] > 0
-        aneu[r, s] = score
-        ncop[r, s] = copies
-        hkey[r, s] = hk[i]
-        cid[r, s] = ids[i]

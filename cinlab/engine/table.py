@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..karyotype import escape_chromosome
-from . import hashtable
+from . import hashtable, tablekernels
 from .constants import MAX_BIRTHS, ROUTE_KARYOTYPE, ROUTE_MUTATION, ROUTE_NONE, TABLE_SLOTS
 
 if TYPE_CHECKING:
@@ -244,6 +244,12 @@ class CloneTable:
             return
         flagged = rows[flag]
         width = int(self.used[flagged].max())
+        if self.use_hash:
+            tablekernels.compact_rows(flagged, width, self.used, self.count, self.kary,
+                                      self.mut, self.esc, self.route, self.chrom, self.aneu,
+                                      self.ncop, self.hkey, self.cid)
+            hashtable.build(flagged, self.ht, self.hkey, self.count, self.used)
+            return
         live = self.count[flagged, :width] > 0
         remap = np.full((flagged.size, width), -1, dtype=np.int64)
         for i, (r, lv, n) in enumerate(zip(flagged, live, n_live[flag], strict=True)):
@@ -254,9 +260,6 @@ class CloneTable:
                 arr[r, :n] = arr[r, keep]
                 arr[r, n:width] = fill
             self.used[r] = n
-        if self.use_hash:
-            hashtable.build(flagged, self.ht, self.hkey, self.count, self.used)
-            return
         # move the key index along: entries of compacted rows get their new slot, or go
         where = np.searchsorted(flagged, self.ix_row)
         mine = (where < flagged.size) & (flagged[np.minimum(where, flagged.size - 1)]
@@ -359,9 +362,10 @@ class CloneTable:
         route = np.where(chrom > 0, ROUTE_KARYOTYPE, np.where(m, ROUTE_MUTATION, ROUTE_NONE))
         ids = self.next_cid[nr] + rank
         if self.use_hash:
-            hashtable.write_clones(nr, slot, ids, k, m, hk, amount, chrom, route, self.ploidy,
-                                   self.count, self.kary, self.mut, self.chrom, self.route,
-                                   self.esc, self.aneu, self.ncop, self.hkey, self.cid)
+            tablekernels.write_clones(nr, slot, ids, k, m, hk, amount, chrom, route,
+                                      self.ploidy, self.count, self.kary, self.mut,
+                                      self.chrom, self.route, self.esc, self.aneu, self.ncop,
+                                      self.hkey, self.cid)
         else:
             self._write_clones(nr, slot, ids, k, m, hk, amount, chrom, route)
         counts = np.bincount(nr, minlength=self.n_rep)
@@ -373,7 +377,7 @@ class CloneTable:
     def _write_clones(self, nr: np.ndarray, slot: np.ndarray, ids: np.ndarray,
                       k: np.ndarray, m: np.ndarray, hk: np.ndarray, amount: np.ndarray,
                       chrom: np.ndarray, route: np.ndarray) -> None:
-        """New clones' fields (numpy; :func:`hashtable.write_clones` is the compiled twin)."""
+        """New clones' fields (numpy; :func:`tablekernels.write_clones` is the twin)."""
         self.count[nr, slot] = amount
         self.kary[nr, slot] = k
         self.mut[nr, slot] = m
