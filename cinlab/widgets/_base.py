@@ -48,8 +48,8 @@ _PAGE_CSS = """<style>
   word-break: normal; overflow-wrap: break-word;
 }
 </style>"""
-#: Projector mode: the lesson's own text (Markdown and printed output), its quizzes and
-#: prediction boxes at 20 px too.
+#: Projector mode: the lesson's own text (Markdown and printed output), its quizzes,
+#: prediction boxes and the prediction note above a gated explorer at 20 px too.
 _LARGE_PAGE_CSS = """<style>
 .jp-RenderedMarkdown, .jp-RenderedMarkdown p, .jp-RenderedMarkdown li,
 .jp-OutputArea-output pre, .jp-RenderedText pre { font-size: 20px; line-height: 1.45; }
@@ -60,7 +60,9 @@ _LARGE_PAGE_CSS = """<style>
 }
 .cinlab-quiz .widget-html-content, .cinlab-quiz .widget-label, .cinlab-quiz label,
 .cinlab-prediction .widget-html-content, .cinlab-prediction .widget-label,
-.cinlab-prediction label { font-size: 20px; }
+.cinlab-prediction label, .cinlab-gated > .widget-html .widget-html-content {
+  font-size: 20px;
+}
 </style>"""
 #: Figures shown one under the other; beyond this many each figure gets a tab. One: two
 #: stacked figures (a cohort's runs and its survival curve) make an explorer about

@@ -68,10 +68,12 @@ def test_projector_mode_fills_a_1920_screen(name, browser, voila_large, artifact
             assert first["label_px"], f"{name}: the main figure has no axis label"
             assert min(first["label_px"]) >= MIN_AXIS_LABEL_PX, (
                 f"{name}: axis labels {first['label_px']} px")
-            # the quiz and prediction boxes are read from the back of the room too
+            # the quiz, the prediction boxes and the note that repeats a locked
+            # prediction above its explorer are read from the back of the room too
             small = bp.page.evaluate("""(min) => Array.from(document.querySelectorAll(
                 '.cinlab-quiz label, .cinlab-quiz .widget-html-content, '
-                + '.cinlab-prediction .widget-html-content'))
+                + '.cinlab-prediction .widget-html-content, '
+                + '.cinlab-gated > .widget-html .widget-html-content'))
                 .filter(e => e.innerText.trim() && parseFloat(getComputedStyle(e).fontSize) < min)
                 .map(e => e.innerText.trim().slice(0, 40))""", MIN_AXIS_LABEL_PX)
             assert small == [], f"{name}: quiz or prediction text below 20 px: {small}"
