@@ -9,6 +9,7 @@ tooling that writes the files checked here; its rules are tested on small notebo
 """
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -188,6 +189,109 @@ def test_standards_table_has_a_row_per_lesson_and_says_what_is_unverified():
     # a code that could not be checked against a published text says so
     assert "HS-ETS1-4 (a computer simulation of proposed solutions; not verified)" in table
     assert "(not verified)" in table
+
+
+# ------------------------------------------------------- predictions come first
+
+
+#: Phrases that state the answer of a lesson's prediction (regular expressions, matched
+#: case-insensitively in the markdown a student reads, emphasis and HTML removed). None
+#: of them may appear in a markdown cell before the prediction cell whose question
+#: contains the key; under the key None, nowhere in the lesson (its answer belongs to a
+#: later lesson).
+ANSWERS_AFTER_PREDICTION = {
+    "00_welcome.ipynb": {
+        None: [r"far more often", r"more often after", r"cooperat", r"markedly"],
+    },
+    "01_oncogene_addiction.ipynb": {
+        "After the switch-off": [r"straight falling line", r"falls? along a straight line"],
+        "how many found a lasting tumour": [r"\bd\s*/\s*b\b", r"probability d\b"],
+    },
+    "03_chromosome_instability.ipynb": {
+        None: [r"did not slow", r"cooperat", r"far more often"],
+        "what fraction of its cells will be aneuploid": [r"diverse population",
+                                                          r"many different karyotypes"],
+        "one-cell tumours die out": [r"kills? (?:a|the) tumour", r"\blethal\b"],
+    },
+    "04_cin_and_relapse.ipynb": {
+        "Which arm will relapse more often": [
+            r"far more often", r"more often after", r"cooperat", r"markedly",
+            r"enough to raise relapse", r"\bvaried\b", r"highly aneuploid", r"did not slow"],
+    },
+    "05_fighting_relapse.ipynb": {
+        "delay progression in crowded tumours": [
+            r"conditions adaptive therapy relies on", r"stops winning",
+            r"adaptive dosing (?:wins|can win)", r"\bwin here\b"],
+    },
+}
+
+
+def reader_text(markdown):
+    """Markdown as a reader sees it: no emphasis marks, no HTML tags, one space apart."""
+    text = re.sub(r"<[^>]+>", " ", markdown).replace("*", "").replace("_", "")
+    return " ".join(text.split())
+
+
+def given_away(nb, answers):
+    """[(cell index, phrase)] for every answer phrase stated before its prediction."""
+    found = []
+    for question, phrases in answers.items():
+        if question is None:
+            end = len(nb.cells)
+        else:
+            asks = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                    and "predict.prediction(" in c.source and question in c.source]
+            assert len(asks) == 1, f"no single prediction asks {question!r}"
+            end = asks[0]
+        for i, cell in enumerate(nb.cells[:end]):
+            if cell.cell_type != "markdown":
+                continue
+            text = reader_text(cell.source)
+            found += [(i, p) for p in phrases if re.search(p, text, flags=re.IGNORECASE)]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS_AFTER_PREDICTION))
+def test_no_lesson_states_an_answer_before_its_prediction(name):
+    nb = tools.read(tools.LESSONS / name)
+    assert given_away(nb, ANSWERS_AFTER_PREDICTION[name]) == [], (
+        f"{name}: (markdown cell, answer phrase) before the prediction that asks for it")
+
+
+#: A markdown cell that asks for a prediction.
+PREDICT_STEP = re.compile(r"^## Predict\b|Predict first|\*\*Your predictions?:?\*\*|"
+                          r"\bLock (?:your|a)\b", flags=re.MULTILINE)
+EXPLORER_CALL = re.compile(r"widgets\.(?:explore_run|explore_cohort|explore_karyotypes|"
+                           r"compare_arms)\(")
+
+
+def unlocked_predict_steps(nb):
+    """Predict steps without a lock-in prediction, and predictions whose next code cell
+    neither gates an explorer with it nor prints the answer (a check cell)."""
+    problems = []
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    for i, cell in enumerate(nb.cells):
+        later = [k for k in code_cells if k > i]
+        if cell.cell_type == "markdown" and PREDICT_STEP.search(cell.source):
+            if not later or "predict.prediction(" not in nb.cells[later[0]].source:
+                problems.append((i, "a Predict step without a prediction widget"))
+        if cell.cell_type != "code" or "predict.prediction(" not in cell.source:
+            continue
+        name = re.match(r"\s*(\w+)\s*=\s*predict\.prediction\(", cell.source)
+        after = nb.cells[later[0]] if later else None
+        if after is None:
+            problems.append((i, "a prediction with nothing after it"))
+        elif EXPLORER_CALL.search(after.source):
+            if not (name and f"{name.group(1)}.gate(" in after.source):
+                problems.append((i, "the explorer after a prediction is not gated by it"))
+        elif not tools.is_check_cell(after):
+            problems.append((i, "a prediction followed by neither an explorer nor a check"))
+    return problems
+
+
+@pytest.mark.parametrize("path", LESSONS[1:6], ids=lesson_id)
+def test_every_predict_step_locks_before_its_answer_is_shown(path):
+    assert unlocked_predict_steps(tools.read(path)) == [], path.name
 
 
 # ------------------------------------------------------------------ the tooling itself
