@@ -17,6 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cinlab import scenarios
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("lesson_tools", ROOT / "tools" / "lessons.py")
 tools = importlib.util.module_from_spec(_spec)
@@ -292,6 +294,31 @@ def unlocked_predict_steps(nb):
 @pytest.mark.parametrize("path", LESSONS[1:6], ids=lesson_id)
 def test_every_predict_step_locks_before_its_answer_is_shown(path):
     assert unlocked_predict_steps(tools.read(path)) == [], path.name
+
+
+# -------------------------------------------- the model description quotes the lessons
+
+
+def test_model_description_quotes_lesson_05():
+    """docs/model.md quotes lesson 05's printed trial and the crowded preset's room."""
+    doc = " ".join((ROOT / "docs" / "model.md").read_text(encoding="utf-8").split())
+    nb = tools.read(tools.LESSONS / "05_fighting_relapse.ipynb")
+    printed = [tools.output_text(c) for c in nb.cells if tools.is_check_cell(c)]
+    trial = next(t for t in printed if t.startswith("the explorer's first run"))
+    rows = {name: (progressed, eradicated) for name, progressed, eradicated in re.findall(
+        r"^([\w -]+?)\s*: progressed\s+(\d+%), eradicated\s+(\d+%)", trial, re.MULTILINE)}
+    patients = re.search(r"seed 2010, (\d+) patients per arm", trial).group(1)
+    progressed, eradicated = rows["standard"]
+    assert (f"({eradicated} eradicated, {progressed} progressed, {patients} patients per arm "
+            f"in lesson 05)") in doc
+    assert f"{rows['adaptive'][0]} of adaptive patients progress" in doc
+    room = scenarios.get("crowded").growth.carrying_capacity
+    others = {n: scenarios.get(n).growth.carrying_capacity for n in scenarios.names()}
+    assert others.pop("crowded") == room
+    assert set(others.values()) == {1e12}
+    written = f"{room:.1e}".replace("e+0", "e")  # 3.3e5
+    assert (f"it is off (K = 1e12) in every preset except `crowded`, which has room for "
+            f"{written} cells") in doc
 
 
 # ------------------------------------------------------------------ the tooling itself
