@@ -296,6 +296,45 @@ def test_every_predict_step_locks_before_its_answer_is_shown(path):
     assert unlocked_predict_steps(tools.read(path)) == [], path.name
 
 
+# ------------------------------------------------------------ text that was corrected
+
+
+#: Phrases that were wrong and must not come back (regular expressions, any case).
+FORBIDDEN = {
+    r"10\.1016/j\.ccr\.2007\.01\.013": "Sotillo 2007's DOI is 10.1016/j.ccr.2006.10.019",
+    r"(?<!not )genetically identical": "the mice were not genetically identical",
+    r"anti-CIN drug": "it is an anti-aneuploidy drug: CIN is already off",
+    r"\bCIN tumou?rs? (?:\w+ )?grows? more slowly": "CIN tumours form about as fast",
+    r"burden plot": "no explorer draws a burden plot",
+    r"Number of runs": "no explorer has a 'Number of runs' control",
+}
+
+
+def forbidden_phrases(text):
+    text = " ".join(text.split())
+    return [pattern for pattern in FORBIDDEN if re.search(pattern, text, flags=re.IGNORECASE)]
+
+
+def test_text_that_was_corrected_does_not_come_back():
+    files = [*LESSONS, *SOURCES, *sorted(tools.INSTRUCTOR.glob("*.ipynb")), tools.GUIDE,
+             ROOT / "docs" / "model.md"]
+    found = {}
+    for path in files:
+        if path.suffix == ".ipynb":
+            text = "\n".join(c.source for c in tools.read(path).cells)
+        else:
+            text = path.read_text(encoding="utf-8")
+        if bad := forbidden_phrases(text):
+            found[str(path.relative_to(ROOT))] = [FORBIDDEN[p] for p in bad]
+    assert found == {}
+    # the patterns catch the old sentences and spare the corrected one
+    old = ["doi:10.1016/j.ccr.2007.01.013", "The mice were genetically identical",
+           "The anti-CIN\ndrug in cinlab", "Aneuploidy costs fitness, so CIN tumours grow "
+           "more slowly", "Use the burden plot of the explorer", 'the "Number of runs" slider']
+    assert [len(forbidden_phrases(sentence)) for sentence in old] == [1] * len(old)
+    assert forbidden_phrases("they were not genetically\nidentical, but close") == []
+
+
 # -------------------------------------------- the model description quotes the lessons
 
 
