@@ -193,6 +193,43 @@ def test_standards_table_has_a_row_per_lesson_and_says_what_is_unverified():
     assert "(not verified)" in table
 
 
+def _quotes(text: str, value: float) -> bool:
+    """Whether ``text`` (a decimal, "−" allowed) is ``value`` to its own last digit."""
+    digits = len(text.split(".")[1]) if "." in text else 0
+    return abs(float(text.replace("\u2212", "-")) - value) <= 0.5 * 10.0 ** -digits + 1e-12
+
+
+def test_teacher_guide_quotes_the_robustness_grid():
+    # the guide's robustness figures come from docs/robustness_grid.json; a re-run of
+    # tools/robustness_grid.py that changes them fails here until the guide follows
+    import json
+
+    grid = json.loads((ROOT / "docs" / "robustness_grid.json").read_text(encoding="utf-8"))
+    guide = " ".join(tools.GUIDE.read_text(encoding="utf-8").split())
+    squares = [sq for pair in grid["pairs"] for sq in pair["squares"]]
+    more = sum(sq["difference"] > 2 * sq["difference_se"] for sq in squares)
+    less = sum(sq["difference"] < -2 * sq["difference_se"] for sq in squares)
+    assert f"with {grid['mice_per_arm']} mice per arm and square (seed {grid['seed']}" in guide
+    assert f"TI-KM relapsed more than TI-K in {more} of the {len(squares)} squares" in guide
+    assert less == 0
+    assert "clearly less in none" in guide
+    low = min(squares, key=lambda sq: sq["difference"])
+    m = re.search(r"lowest difference was (\S+) ± (\S+?)\)", guide)
+    assert m, "the lowest difference is not quoted"
+    assert _quotes(m[1], low["difference"])
+    assert _quotes(m[2], low["difference_se"])
+    pair = next(p for p in grid["pairs"] if (p["x"], p["y"]) == ("bypass_gain", "mad2_days"))
+    lesson04 = next(sq for sq in pair["squares"]
+                    if sq["x"] == 3 and sq["y"] == "until withdrawal")
+    m = re.search(r"At the lesson-04 settings TI-KM relapsed in (\S+) ± (\S+) of mice, "
+                  r"TI-K in (\S+) ± (\S+?)\.", guide)
+    assert m, "the lesson-04 square is not quoted"
+    for text, value in zip(m.groups(), (lesson04["TI-KM"]["fraction"], lesson04["TI-KM"]["se"],
+                                        lesson04["TI-K"]["fraction"], lesson04["TI-K"]["se"]),
+                           strict=True):
+        assert _quotes(text, value), (text, value)
+
+
 # ------------------------------------------------------- predictions come first
 
 
