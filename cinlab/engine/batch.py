@@ -148,6 +148,9 @@ class Batch(CloneTable, Schedule, ExactStepper, TauStepper):
         self.p_any = (self.samplers[False].p_any(copies), self.samplers[True].p_any(copies))
         self.p_single = (self.samplers[False].p_single(copies),
                          self.samplers[True].p_single(copies))
+        # the same probabilities stacked as (baseline, CIN) rows for the compiled kernels
+        self.p_any_stacked = np.stack(self.p_any)
+        self.p_single_stacked = np.stack(self.p_single)
         self._stacked: tuple[np.ndarray, ...] | None = None
         self.th = sc.therapy
         self.rates = Rates.of(sc)

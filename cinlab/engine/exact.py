@@ -38,6 +38,7 @@ class ExactStepper:
     capacity: float
     fit_table: np.ndarray
     p_any: tuple[np.ndarray, np.ndarray]
+    p_any_stacked: np.ndarray
     samplers: dict[bool, MissegregationSampler]
     rates: Rates
     count: np.ndarray
@@ -134,7 +135,7 @@ class ExactStepper:
             self.aneu, self.mut, self.ncop, self.used, self.total, self.escaped_total, self.t,
             self.boundary, self.n_exact, self.rec_times, self.rec_idx, self.rec_total,
             self.rec_escaped, self.th_on, self.kill_on, self.cin_on, rates, self.fit_table,
-            float(self.capacity), float(self.mu), np.stack(self.p_any), hi_ge, hi_gt, lo_lt,
+            float(self.capacity), float(self.mu), self.p_any_stacked, hi_ge, hi_gt, lo_lt,
             EPS)
         pend = slot >= 0
         if pend.any():

@@ -128,6 +128,25 @@ def _uniform1(base: np.uint64, lane: np.uint64) -> float:
     return (np.float64(z >> _S11) + 0.5) * _TWO53
 
 
+@jit
+def _mix1(z: np.uint64) -> np.uint64:
+    """SplitMix64's output function (the compiled twin of :func:`cinlab.rng._mix`)."""
+    z = z + _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@jit
+def stream_bases_numba(keys, streams, counters):
+    """The compiled twin of :func:`cinlab.rng.stream_bases` (uint64 arrays)."""
+    out = np.empty((streams.size, keys.size), np.uint64)
+    for j in range(streams.size):
+        for i in range(keys.size):
+            out[j, i] = _mix1(_mix1(keys[i] ^ streams[j]) + counters[i])
+    return out
+
+
 # ------------------------------------------------------------------------ tau step
 
 

@@ -50,11 +50,14 @@ SLOT_FIELDS = (("count", 0), ("kary", 0), ("mut", False), ("esc", False), ("rout
 def rank_in_group(sorted_ids: np.ndarray) -> np.ndarray:
     """Position of each element within its run of equal values (input sorted)."""
     n = sorted_ids.size
+    idx = np.arange(n)
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    lengths = np.diff(np.r_[starts, n])
-    return np.arange(n) - np.repeat(starts, lengths)
+        return idx
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=first[1:])
+    # each element's group start: the last index so far that began a group
+    return idx - np.maximum.accumulate(np.where(first, idx, 0))
 
 
 def hash_weights(n: int) -> np.ndarray:
@@ -358,20 +361,24 @@ class CloneTable:
             self.ix_key = np.insert(self.ix_key, at, fk[o])
             self.ix_row = np.insert(self.ix_row, at, nr[fresh][o])
             self.ix_slot = np.insert(self.ix_slot, at, slot[fresh][o])
-        chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
-        route = np.where(chrom > 0, ROUTE_KARYOTYPE, np.where(m, ROUTE_MUTATION, ROUTE_NONE))
         ids = self.next_cid[nr] + rank
         if self.use_hash:
-            tablekernels.write_clones(nr, slot, ids, k, m, hk, amount, chrom, route,
-                                      self.ploidy, self.count, self.kary, self.mut,
+            tablekernels.write_clones(nr, slot, ids, k, m, hk, amount,
+                                      np.asarray(self.bypass, dtype=np.int64), self.ploidy,
+                                      self.gain, self.count, self.kary, self.mut,
                                       self.chrom, self.route, self.esc, self.aneu, self.ncop,
                                       self.hkey, self.cid)
         else:
+            chrom = escape_chromosome(k, self.ploidy, self.bypass, self.gain)
+            route = np.where(chrom > 0, ROUTE_KARYOTYPE,
+                             np.where(m, ROUTE_MUTATION, ROUTE_NONE))
             self._write_clones(nr, slot, ids, k, m, hk, amount, chrom, route)
         counts = np.bincount(nr, minlength=self.n_rep)
         self.used += counts
         self.next_cid += counts
         if self.record_lineage:
+            if self.use_hash:  # as the compiled loop wrote them
+                chrom, route = self.chrom[nr, slot], self.route[nr, slot]
             self.births.add(ids, parent, self.t[nr], k, m, route, chrom)
 
     def _write_clones(self, nr: np.ndarray, slot: np.ndarray, ids: np.ndarray,

@@ -11,16 +11,20 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import jit
+from .constants import ROUTE_KARYOTYPE, ROUTE_MUTATION, ROUTE_NONE
 
 __all__ = ["compact_rows", "write_clones"]
 
 
 @jit
-def write_clones(nr, slot, ids, k, m, hk, amount, chrom, route, ploidy, count, kary, mut,
+def write_clones(nr, slot, ids, k, m, hk, amount, bypass, ploidy, gain, count, kary, mut,
                  t_chrom, t_route, esc, aneu, ncop, hkey, cid):
     """Write new clones into their slots (``CloneTable._write_clones``).
 
-    The aneuploidy score and the copies per cell are computed from ``k``.
+    The aneuploidy score, the copies per cell, the bypass chromosome (the first of
+    ``bypass``, chromosome numbers from 1, with at least ``ploidy + gain`` copies, as
+    :func:`cinlab.karyotype.escape_chromosome`) and the escape route are computed from
+    ``k`` and ``m``.
     """
     n = k.shape[1]
     for i in range(nr.size):
@@ -32,11 +36,16 @@ def write_clones(nr, slot, ids, k, m, hk, amount, chrom, route, ploidy, count, k
             kary[r, s, c] = k[i, c]
             score += abs(np.int64(k[i, c]) - ploidy)
             copies += k[i, c]
+        chrom = 0
+        for j in range(bypass.size - 1, -1, -1):
+            if k[i, bypass[j] - 1] >= ploidy + gain:
+                chrom = bypass[j]
+        route = ROUTE_KARYOTYPE if chrom > 0 else (ROUTE_MUTATION if m[i] else ROUTE_NONE)
         count[r, s] = amount[i]
         mut[r, s] = m[i]
-        t_chrom[r, s] = chrom[i]
-        t_route[r, s] = route[i]
-        esc[r, s] = route[i] > 0
+        t_chrom[r, s] = chrom
+        t_route[r, s] = route
+        esc[r, s] = route > 0
         aneu[r, s] = score
         ncop[r, s] = copies
         hkey[r, s] = hk[i]

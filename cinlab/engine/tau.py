@@ -31,6 +31,8 @@ STREAM_SINGLE = 0x44
 #: division's chromosome directly; larger ones split their count multinomially.
 FEW_EVENTS = 16
 _LANE_SHIFT = np.uint64(40)
+#: The streams a compiled tau step draws from, in the order it unpacks their bases.
+_STEP_STREAMS = np.array([STREAM_TAU, STREAM_SINGLE, STREAM_DIVISION], dtype=np.uint64)
 
 
 class TauStepper:
@@ -44,6 +46,8 @@ class TauStepper:
     mu: float
     p_any: tuple[np.ndarray, np.ndarray]
     p_single: tuple[np.ndarray, np.ndarray]
+    p_any_stacked: np.ndarray
+    p_single_stacked: np.ndarray
     samplers: dict[bool, MissegregationSampler]
     hash_w: np.ndarray
     count: np.ndarray
@@ -168,11 +172,12 @@ class TauStepper:
         alpha = d * g / (1.0 + bg)
         beta = bg / (1.0 + bg)
         extra = beta * d * g
-        step_base = stream_base(self.keys[rows], STREAM_TAU, self.n_tau[rows])
+        step_base, single_base, division_base = kernels.stream_bases_numba(
+            self.keys[rows], _STEP_STREAMS, self.n_tau[rows].astype(np.uint64))
         ev_i, ev_s, ev_rank, ev_base, ev_z = kernels._tau_clones_numba(
             rows, self.count, self.esc, self.aneu, self.mut, self.ncop, self.used,
-            self.cin_on, alpha, beta, extra, float(self.mu), np.stack(self.p_any),
-            np.stack(self.p_single), step_base, kernels.LANES_PER_CLONE)
+            self.cin_on, alpha, beta, extra, float(self.mu), self.p_any_stacked,
+            self.p_single_stacked, step_base, kernels.LANES_PER_CLONE)
         self.t[rows] = self.t[rows] + dt
         if ev_i.size:
             keep = self._cap_daughters(rows, ev_i, rows[ev_i], ev_s, ev_z[:, 0], ev_z[:, 1],
@@ -184,7 +189,8 @@ class TauStepper:
             lr, lc = rows[ev_i], ev_s
             mutants, mis, single = (np.ascontiguousarray(ev_z[:, j]) for j in range(3))
             self._place_numba(*self._daughters_numba(
-                rows, ev_i, lr, lc, ev_rank, ev_base, self.cin_on[lr], mutants, mis, single))
+                ev_i, lr, lc, ev_rank, ev_base, self.cin_on[lr], mutants, mis, single,
+                single_base[ev_i], division_base[ev_i]))
             self.count[lr, lc] -= 2 * mis  # the parent cell and its +1 in births
         self.n_tau[rows] += 1
         n_live = kernels._totals_numba(rows, self.count, self.esc, self.used, self.total,
@@ -230,10 +236,13 @@ class TauStepper:
         with status "clone_cap": its mutants go back to their parent clone and its
         missegregating divisions stay there as faithful ones. Returns the kept clones.
         """
+        room = self.births_room(rows)
+        # every clone starts at most 2 n_chrom + 2 mis + 1 daughters: most steps end here
+        if (2 * self.n_chrom + 1) * li.size + 2 * int(mis.sum()) <= int(room.min()):
+            return np.ones(li.size, dtype=bool)
         few = single <= FEW_EVENTS
         bound = np.where(few, 2 * single, 2 * self.n_chrom) + 2 * (mis - single) + (
             mutants > 0)
-        room = self.births_room(rows)
         over = np.bincount(li, weights=bound, minlength=rows.size) > room
         if not over.any():
             return np.ones(li.size, dtype=bool)
@@ -348,13 +357,15 @@ class TauStepper:
                     phk = parent[3][many[sel]]
                     add(many[sel], dk, phk + w[c] if sign > 0 else phk - w[c], x[sel])
 
-    def _daughters_numba(self, rows: np.ndarray, li: np.ndarray, lr: np.ndarray,
-                         lc: np.ndarray, rank: np.ndarray, lane_base: np.ndarray,
-                         cin: np.ndarray, mutants: np.ndarray, mis: np.ndarray,
-                         single: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The compiled twin of ``_missegregations`` plus the mutants (same order)."""
-        sbase = stream_base(self.keys[rows], STREAM_SINGLE, self.n_tau[rows])[li]
-        dbase = stream_base(self.keys[rows], STREAM_DIVISION, self.n_tau[rows])[li]
+    def _daughters_numba(self, li: np.ndarray, lr: np.ndarray, lc: np.ndarray,
+                         rank: np.ndarray, lane_base: np.ndarray, cin: np.ndarray,
+                         mutants: np.ndarray, mis: np.ndarray, single: np.ndarray,
+                         sbase: np.ndarray, dbase: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The compiled twin of ``_missegregations`` plus the mutants (same order).
+
+        ``sbase`` and ``dbase``: each clone's single-missegregation and division stream
+        bases for this step.
+        """
         return daughters.daughters_numba(
             lr, li, self.kary[lr, lc], self.ncop[lr, lc], cin, self.mut[lr, lc],
             self.cid[lr, lc], self.hkey[lr, lc], mutants, mis, single, lane_base, rank,
