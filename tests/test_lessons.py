@@ -4,7 +4,11 @@ is current; no solution reaches a student lesson.
 
 The notebooks are executed by nbval in a child pytest (``--nbval-lax``: only cells tagged
 ``nbval-check-output`` are compared with their stored output), with this project's
-pytest configuration, hence ``filterwarnings = error``. ``tools/lessons.py`` is the
+pytest configuration, hence ``filterwarnings = error``. The check outputs are stored in
+the sources and the instructor versions, whose code is the student versions' code;
+nbval compares them on the instructor versions. The student versions store no output
+(it would show the answer of a Predict step before the prediction): nbval runs them to
+show that every cell runs without error. ``tools/lessons.py`` is the
 tooling that writes the files checked here; its rules are tested on small notebooks.
 """
 
@@ -27,6 +31,7 @@ _spec.loader.exec_module(tools)
 
 SOURCES = tools.source_paths()
 LESSONS = tools.lesson_paths()
+INSTRUCTOR_LESSONS = sorted(tools.INSTRUCTOR.glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = [
     "00_welcome.ipynb",
     "01_oncogene_addiction.ipynb",
@@ -45,26 +50,42 @@ def lesson_id(path):
 def test_the_seven_lessons_are_there():
     assert [p.name for p in SOURCES] == EXPECTED
     assert [p.name for p in LESSONS] == EXPECTED
+    assert [p.name for p in INSTRUCTOR_LESSONS] == EXPECTED
 
 
 # ------------------------------------------------------------------- the lessons run
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
-def test_lesson_runs_and_reproduces_its_checked_numbers(path):
-    result = subprocess.run(
+def run_nbval(path):
+    """Run one notebook under nbval (``--nbval-lax``) in a child pytest; its result."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
          "-p", "no:cacheprovider", "-q", str(path.relative_to(ROOT))],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", INSTRUCTOR_LESSONS, ids=lesson_id)
+def test_lesson_runs_and_reproduces_its_checked_numbers(path):
+    # the instructor version stores the check outputs; its code is the student version's
+    result = run_nbval(path)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_student_lesson_runs_without_error(path):
+    # no stored output, no execution count: nbval runs every cell and compares nothing
+    result = run_nbval(path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
 # --------------------------------------------------------------- stored check outputs
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+@pytest.mark.parametrize("path", SOURCES + INSTRUCTOR_LESSONS,
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_check_cell_has_a_stored_output(path):
     # nbval passes a check cell saved without output vacuously.
     nb = tools.read(path)
@@ -73,6 +94,17 @@ def test_every_check_cell_has_a_stored_output(path):
     empty = [c.source.splitlines()[0] for c in checks
              if c.execution_count is None or not tools.output_text(c).strip()]
     assert empty == [], "run `python tools/lessons.py execute`"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_student_lessons_store_no_output(path):
+    # a check cell's printed numbers answer the Predict step above it: a student sees
+    # them only by running the cell, after locking a prediction
+    nb = tools.read(path)
+    stored = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "code"
+              and (c.outputs or c.execution_count is not None)]
+    assert stored == [], "run `python tools/lessons.py students`"
+    assert tools.stored_outputs(nb) == []
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
@@ -378,7 +410,7 @@ def test_text_that_was_corrected_does_not_come_back():
 def test_model_description_quotes_lesson_05():
     """docs/model.md quotes lesson 05's printed trial and the crowded preset's room."""
     doc = " ".join((ROOT / "docs" / "model.md").read_text(encoding="utf-8").split())
-    nb = tools.read(tools.LESSONS / "05_fighting_relapse.ipynb")
+    nb = tools.read(tools.INSTRUCTOR / "05_fighting_relapse.ipynb")
     printed = [tools.output_text(c) for c in nb.cells if tools.is_check_cell(c)]
     trial = next(t for t in printed if t.startswith("the explorer's first run"))
     rows = {name: (progressed, eradicated) for name, progressed, eradicated in re.findall(
@@ -440,15 +472,21 @@ def test_clean_refuses_a_check_cell_that_writes_to_stderr():
         tools.clean(nb)
 
 
-def test_student_version_removes_every_solution_and_nothing_else():
+def test_student_version_removes_every_solution_and_every_output():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell(
             "**1. Q?** Think.\n\n<details><summary>Solution</summary>\n\n42 is the answer."
             "\n</details>\n\n**2. R?**\n\n<details> <summary>Answers</summary>7</details>"
             "\n\n<details><summary>More reading</summary>a link</details>"),
         nbformat.v4.new_markdown_cell("  no solution here\n"),
-        code("print('<details><summary>Solution</summary>')")])
+        code("print('<details><summary>Solution</summary>')"),
+        tagged(code("print(42)", [stdout("42\n")], 1), "nbval-check-output")])
     out = tools.student_version(nb)
+    assert out.cells[3].outputs == []
+    assert out.cells[3].execution_count is None
+    assert tools.is_check_cell(out.cells[3])
+    assert tools.stored_outputs(out) == []
+    assert tools.stored_outputs(nb) == ["print(42)"]
     assert out.cells[0].source == ("**1. Q?** Think.\n\n**2. R?**\n\n"
                                    "<details><summary>More reading</summary>a link</details>")
     assert out.cells[1].source == "  no solution here\n"
@@ -460,6 +498,7 @@ def test_student_version_removes_every_solution_and_nothing_else():
         "<summary>Solution", "<summary>Answers", "42 is the answer....",
         "<summary>Solution"]
     assert "42" in nb.cells[0].source  # the input is not modified
+    assert tools.output_text(nb.cells[3]) == "42\n"
 
 
 def test_a_hand_written_student_lesson_is_never_overwritten(tmp_path, monkeypatch):

@@ -7,8 +7,11 @@ where the student version lives. Everything else is generated from the sources b
 script and checked by ``tests/test_lessons.py``:
 
 - ``lessons/NN_topic.ipynb``, the student version: the source without its solution
-  blocks. No solution text reaches a student's file (``cinlab lessons`` copies these);
-- ``lessons/instructor/NN_topic.ipynb``: the source with the solutions open;
+  blocks and without any stored output. No solution text and no printed answer reach a
+  student's file (``cinlab lessons`` copies these): a student sees a result only by
+  running its cell, after the prediction that asks for it;
+- ``lessons/instructor/NN_topic.ipynb``: the source with the solutions open and the
+  check cells' outputs stored (nbval compares them there);
 - ``lessons/README.md`` and the teacher guide's expected observations.
 
 ``lessons/source/`` is not shipped in the wheel nor copied by ``cinlab lessons``: the
@@ -27,11 +30,12 @@ instructor versions carry everything a teacher needs.
     ``nbval-check-output``); every other output, the execution counts of other cells and
     the widget state are removed, so files stay small and carry no inline BokehJS. Their
     student and instructor versions are rewritten, so that the check-cell outputs are the
-    same in all three. ``--time`` prints seconds and kernel peak memory per lesson
+    same in the source and the instructor version (the student version stores none).
+    ``--time`` prints seconds and kernel peak memory per lesson
     and exits 1 if they exceed the budget (120 s together, 400 MB per kernel).
 ``students``
     Write the student lessons ``lessons/NN_topic.ipynb``: the sources without their
-    solution blocks.
+    solution blocks and without outputs or execution counts.
 ``instructor``
     Write ``lessons/instructor/NN_topic.ipynb``: the sources with every ``<details>``
     block (the solutions) open and the code shown.
@@ -39,7 +43,7 @@ instructor versions carry everything a teacher needs.
     Write ``lessons/README.md`` from the first cells (title, question, time, level,
     learning objectives) of each lesson.
 ``guide-numbers [--write]``
-    Print the stored check-cell outputs of every lesson as the "expected observations"
+    Print the stored check-cell outputs of every source lesson as the "expected observations"
     blocks of the teacher guide; ``--write`` puts them into ``lessons/teacher_guide.md``
     between its ``<!-- BEGIN guide-numbers NN -->`` / ``<!-- END ... -->`` markers.
 ``check``
@@ -48,8 +52,8 @@ instructor versions carry everything a teacher needs.
     ``normalize``, ``execute``, then ``students``, ``instructor``, ``index`` and
     ``guide-numbers --write``.
 
-Cell tags the lessons use: ``nbval-check-output`` (nbval compares the stored output; the
-teacher guide quotes it), ``nbval-ignore-output``, ``nbval-skip``,
+Cell tags the lessons use: ``nbval-check-output`` (nbval compares the output stored in the
+instructor version; the teacher guide quotes it), ``nbval-ignore-output``, ``nbval-skip``,
 ``nbval-raises-exception`` (nbval 0.11 reads these tags), ``going-further`` (optional code
 for students who want it: shown, not collapsed) and ``notebook-only`` (text or code that
 only makes sense in JupyterLab, such as "press Shift + Enter": left out of the Voila app
@@ -496,12 +500,16 @@ def solutions(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version of a source lesson: every solution block removed.
+    """The student version of a source lesson: every solution block and output removed.
 
-    A removed block takes its own line(s) with it; the text around it is unchanged.
+    A removed block takes its own line(s) with it; the text around it is unchanged. Code
+    cells keep no output and no execution count: a check cell's printed numbers are the
+    answer to a Predict step above it, so a student sees them only by running the cell.
     """
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
         if cell.cell_type == "markdown" and SOLUTION_BLOCK.search(cell.source):
             source = SOLUTION_BLOCK.sub("", cell.source)
             cell.source = re.sub(r"\n{3,}", "\n\n", source).strip("\n")
@@ -679,7 +687,7 @@ def _guide_markers(number: str) -> tuple[str, str]:
 
 
 def guide_block(path: Path) -> str:
-    """The expected-observations block of one lesson, from its stored check outputs."""
+    """The expected-observations block of one source lesson, from its stored check outputs."""
     begin, end = _guide_markers(lesson_number(path))
     outputs = [output_text(c).rstrip("\n") for c in read(path).cells if is_check_cell(c)]
     body = "\n".join(o for o in outputs if o)
@@ -711,8 +719,9 @@ def guide_text(current: str) -> str:
 def lesson_problems(path: Path) -> list[str]:
     """Every broken lesson rule in one source notebook (empty when all is well).
 
-    The rules hold for the student and instructor versions too: they differ from the
-    source only in the solution blocks (and, for the instructor, the code shown).
+    The rules hold for the instructor version too: it differs from the source only in the
+    solution blocks and the code shown. The student version follows them except for the
+    stored check-cell outputs, which it leaves out (see :func:`student_problems`).
     """
     nb = read(path)
     name = path.name
@@ -794,12 +803,27 @@ def lesson_problems(path: Path) -> list[str]:
     return problems
 
 
+def stored_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    """The first line of every code cell that stores an output or an execution count."""
+    return [(cell.source.strip().splitlines() or ["(empty)"])[0] for cell in nb.cells
+            if cell.cell_type == "code" and (cell.get("outputs")
+                                             or cell.get("execution_count") is not None)]
+
+
 def student_problems() -> list[str]:
-    """Solution text found in a student lesson (empty when there is none)."""
+    """Solution text or a stored output in a student lesson (empty when there is none)."""
     known = [text for path in source_paths() for text in solutions(read(path))]
-    return [f"{path.name}: solution text in a student lesson: {found!r} (edit "
-            f"lessons/source/{path.name} and run python tools/lessons.py students)."
-            for path in lesson_paths() for found in leaked_solutions(read(path), known)]
+    problems = []
+    for path in lesson_paths():
+        nb = read(path)
+        problems += [f"{path.name}: solution text in a student lesson: {found!r} (edit "
+                     f"lessons/source/{path.name} and run python tools/lessons.py students)."
+                     for found in leaked_solutions(nb, known)]
+        problems += [f"{path.name}: output or execution count stored in a student lesson "
+                     f"(it would show the answer before the prediction; run python "
+                     f"tools/lessons.py students): {first!r}."
+                     for first in stored_outputs(nb)]
+    return problems
 
 
 def stale_files() -> list[str]:
