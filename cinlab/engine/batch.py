@@ -200,7 +200,7 @@ class Batch(CloneTable, Schedule, ExactStepper, TauStepper):
                 exact = np.nonzero((self.status == RUNNING) & ~self.tau_mode)[0]
                 if exact.size == 0:
                     break
-                if self.backend == "numba" and not self.record_lineage:
+                if self.backend == "numba":
                     self._exact_events_numba(exact)
                 else:
                     self._exact_step(exact)

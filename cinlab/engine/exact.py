@@ -120,7 +120,9 @@ class ExactStepper:
 
         Each replicate takes up to ``EXACT_EVENTS`` events in one call and stops after
         any event the schedule reacts to (the thresholds below, a fixed time, a table
-        compaction) or at a division whose daughters change, which is placed here.
+        compaction) or at a division whose daughters change, which is placed here; in a
+        run that records lineages, also before an event with records due, which are
+        taken here (with their clone snapshots).
         """
         k = EXACT_EVENTS
         counters = self.n_exact[rows][:, None] + np.arange(k)
@@ -130,16 +132,19 @@ class ExactStepper:
             expo = -np.log(u[..., 0])
         hi_ge, hi_gt, lo_lt = self._thresholds(rows)
         rates = np.array(self.rates)  # in the order of Rates
-        slot, base = kernels._exact_numba(
+        slot, base, due = kernels._exact_numba(
             rows, k, expo, np.ascontiguousarray(u[..., 1]), bases, self.count, self.esc,
             self.aneu, self.mut, self.ncop, self.used, self.total, self.escaped_total, self.t,
             self.boundary, self.n_exact, self.rec_times, self.rec_idx, self.rec_total,
             self.rec_escaped, self.th_on, self.kill_on, self.cin_on, rates, self.fit_table,
             float(self.capacity), float(self.mu), self.p_any_stacked, hi_ge, hi_gt, lo_lt,
-            EPS)
+            EPS, bool(self.record_lineage))
         pend = slot >= 0
         if pend.any():
             self._exact_births(rows[pend], slot[pend], base[pend])
+        wait = ~np.isnan(due)
+        if wait.any():  # records (and lineage snapshots) before each one's next event
+            self._record(rows[wait], due[wait], inclusive=False)
         self._refresh_totals(rows)
         self._compact(rows)
         self._status(rows)

@@ -236,7 +236,7 @@ def tau_draws(n: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
 def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, used,
                  total, escaped, t, boundary, n_exact, rec_times, rec_idx, rec_total,
                  rec_escaped, th_on, kill_on, cin_on, rates, fit, capacity, mu, p_any,
-                 hi_ge, hi_gt, lo_lt, eps):
+                 hi_ge, hi_gt, lo_lt, eps, snap):
     """Up to ``k_max`` exact events per replicate, as ``Batch._exact_step`` takes them.
 
     A replicate stops early after any event that the schedule must see (a size
@@ -245,12 +245,19 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
     and placed by the caller. ``expo`` and ``u_pick`` hold each event's exponential
     variate and uniform; ``bases`` its stream base for the division's own uniforms.
 
+    With ``snap`` (a run that records its lineages), a replicate does not write records
+    itself: it stops before an event that has records due first, without taking it,
+    and returns the event's time, so that the caller records the state (and its clone
+    snapshot) at those times; the next call takes the same event.
+
     Returns the pending divisions as (row position, slot, stream base) with slot -1
-    where none is pending.
+    where none is pending, and the time of each replicate's event with records due
+    (NaN where none).
     """
     m = rows.size
     pend_slot = np.full(m, -1, np.int64)
     pend_base = np.zeros(m, np.uint64)
+    due = np.full(m, np.nan)
     gb, gd, eb, ed, tb, td, kill = rates[0], rates[1], rates[2], rates[3], rates[4], \
         rates[5], rates[6]
     for i in range(m):
@@ -293,6 +300,9 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
             cross = t_new >= boundary[r]
             t_next = boundary[r] if cross else t_new
             # records on the grid strictly before the event, with the state before it
+            if snap and rec_idx[r] < rec_times.size and rec_times[rec_idx[r]] < t_next - eps:
+                due[i] = t_next
+                break
             while rec_idx[r] < rec_times.size and rec_times[rec_idx[r]] < t_next - eps:
                 rec_total[r, rec_idx[r]] = total[r]
                 rec_escaped[r, rec_idx[r]] = escaped[r]
@@ -336,7 +346,7 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
             if tot >= hi_ge[i] or tot > hi_gt[i] or tot < lo_lt[i] or \
                     t[r] >= boundary[r] - eps or (width > 64 and width > 2 * n_live):
                 break
-    return pend_slot, pend_base
+    return pend_slot, pend_base, due
 
 
 # ------------------------------------------------- a whole tau step's clones (compiled)
