@@ -57,6 +57,7 @@ class ExactStepper:
     kill_on: np.ndarray
     cin_on: np.ndarray
     rec_times: np.ndarray
+    record_lineage: bool
     rec_idx: np.ndarray
     rec_total: np.ndarray
     rec_escaped: np.ndarray
