@@ -126,15 +126,13 @@ class ExactStepper:
         taken here (with their clone snapshots).
         """
         k = EXACT_EVENTS
-        counters = self.n_exact[rows][:, None] + np.arange(k)
-        bases = stream_base(self.keys[rows][:, None], STREAM_EXACT, counters)
-        u = uniforms(bases[..., None], np.arange(2))
-        with np.errstate(divide="ignore"):
-            expo = -np.log(u[..., 0])
+        heads, u0 = kernels.exact_heads_numba(self.keys[rows], self.n_exact[rows], k,
+                                              STREAM_EXACT)
+        expo = -np.log(u0)  # numpy's log, as the numpy path takes it
         hi_ge, hi_gt, lo_lt = self._thresholds(rows)
         rates = np.array(self.rates)  # in the order of Rates
         slot, base, due = kernels._exact_numba(
-            rows, k, expo, np.ascontiguousarray(u[..., 1]), bases, self.count, self.esc,
+            rows, k, expo, heads, self.count, self.esc,
             self.aneu, self.mut, self.ncop, self.used, self.total, self.escaped_total, self.t,
             self.boundary, self.n_exact, self.rec_times, self.rec_idx, self.rec_total,
             self.rec_escaped, self.th_on, self.kill_on, self.cin_on, rates, self.fit_table,

@@ -147,6 +147,26 @@ def stream_bases_numba(keys, streams, counters):
     return out
 
 
+@jit
+def exact_heads_numba(keys, first, k, stream):
+    """Per replicate, its exact stream's head and the first uniform of ``k`` events.
+
+    Event ``j`` of replicate ``i`` has counter ``first[i] + j`` and stream base
+    ``_mix1(head[i] + counter)``: the same numbers as ``stream_base(keys[:, None],
+    stream, counters)`` and lane 0 of ``uniforms`` in numpy.
+    """
+    m = keys.size
+    heads = np.empty(m, np.uint64)
+    u0 = np.empty((m, k))
+    s = np.uint64(stream)
+    for i in range(m):
+        head = _mix1(keys[i] ^ s)
+        heads[i] = head
+        for j in range(k):
+            u0[i, j] = _uniform1(_mix1(head + np.uint64(first[i] + j)), np.uint64(0))
+    return heads, u0
+
+
 # ------------------------------------------------------------------------ tau step
 
 
@@ -233,7 +253,7 @@ def tau_draws(n: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
 
 
 @jit
-def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, used,
+def _exact_numba(rows, k_max, expo, heads, count, esc, aneu, mut, ncop, used,
                  total, escaped, t, boundary, n_exact, rec_times, rec_idx, rec_total,
                  rec_escaped, th_on, kill_on, cin_on, rates, fit, capacity, mu, p_any,
                  hi_ge, hi_gt, lo_lt, eps, snap):
@@ -242,8 +262,10 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
     A replicate stops early after any event that the schedule must see (a size
     threshold, a fixed time, a table compaction) and before a division whose daughters
     change (missegregation or escape mutation): such a division is returned as pending
-    and placed by the caller. ``expo`` and ``u_pick`` hold each event's exponential
-    variate and uniform; ``bases`` its stream base for the division's own uniforms.
+    and placed by the caller. ``expo`` holds each event's exponential variate (numpy's
+    log); ``heads`` each replicate's stream head, from which an event's stream base
+    (its counter mixed in) gives the uniform that picks the event and the division's
+    own uniforms.
 
     With ``snap`` (a run that records its lineages), a replicate does not write records
     itself: it stops before an event that has records due first, without taking it,
@@ -311,7 +333,8 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
             n_exact[r] += 1
             if cross:
                 break
-            target = u_pick[i, k] * rate
+            base = _mix1(heads[i] + np.uint64(n_exact[r] - 1))  # this event's counter
+            target = _uniform1(base, np.uint64(1)) * rate
             slot = 0
             for s in range(width):
                 if cum[s] <= target:
@@ -319,7 +342,6 @@ def _exact_numba(rows, k_max, expo, u_pick, bases, count, esc, aneu, mut, ncop, 
             slot = min(slot, last)
             prev = cum[slot - 1] if slot > 0 else 0.0
             if (target - prev) < wb[slot]:
-                base = bases[i, k]
                 altered = False
                 pa = p_any[1 if cin_on[r] else 0, ncop[r, slot]]
                 if pa > 0.0 and _uniform1(base, np.uint64(2)) < pa:
