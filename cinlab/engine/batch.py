@@ -154,6 +154,7 @@ class Batch(CloneTable, Schedule, ExactStepper, TauStepper):
         self._stacked: tuple[np.ndarray, ...] | None = None
         self.th = sc.therapy
         self.rates = Rates.of(sc)
+        self.rate_array = np.array(self.rates)  # in the order of Rates, for the kernels
         self.mu = sc.escape.mutation_rate
         cap = sc.growth.carrying_capacity
         self.capacity = math.inf if cap >= 1e12 else cap

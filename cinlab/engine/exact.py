@@ -41,6 +41,7 @@ class ExactStepper:
     p_any_stacked: np.ndarray
     samplers: dict[bool, MissegregationSampler]
     rates: Rates
+    rate_array: np.ndarray
     count: np.ndarray
     kary: np.ndarray
     mut: np.ndarray
@@ -130,14 +131,13 @@ class ExactStepper:
                                               STREAM_EXACT)
         expo = -np.log(u0)  # numpy's log, as the numpy path takes it
         hi_ge, hi_gt, lo_lt = self._thresholds(rows)
-        rates = np.array(self.rates)  # in the order of Rates
         slot, base, due = kernels._exact_numba(
-            rows, k, expo, heads, self.count, self.esc,
-            self.aneu, self.mut, self.ncop, self.used, self.total, self.escaped_total, self.t,
-            self.boundary, self.n_exact, self.rec_times, self.rec_idx, self.rec_total,
-            self.rec_escaped, self.th_on, self.kill_on, self.cin_on, rates, self.fit_table,
-            float(self.capacity), float(self.mu), self.p_any_stacked, hi_ge, hi_gt, lo_lt,
-            EPS, bool(self.record_lineage))
+            rows, k, expo, heads, self.count, self.esc, self.aneu, self.mut, self.ncop,
+            self.used, self.total, self.escaped_total, self.t, self.boundary, self.n_exact,
+            self.rec_times, self.rec_idx, self.rec_total, self.rec_escaped, self.th_on,
+            self.kill_on, self.cin_on, self.rate_array, self.fit_table, float(self.capacity),
+            float(self.mu), self.p_any_stacked, hi_ge, hi_gt, lo_lt, EPS,
+            bool(self.record_lineage))
         pend = slot >= 0
         if pend.any():
             self._exact_births(rows[pend], slot[pend], base[pend])

@@ -375,6 +375,67 @@ def _exact_numba(rows, k_max, expo, heads, count, esc, aneu, mut, ncop, used,
 
 
 @jit
+def rate_tables_numba(th_on, kill_on, room, rates, fit, amax):
+    """Division and death rates by (replicate, escaped, aneuploidy score).
+
+    The rates of ``Schedule._rates`` (the same operations in the same order), for
+    replicates with therapy flags ``th_on``, drug flags ``kill_on`` and ``room`` (the
+    factor under a carrying capacity, NaN without one); ``rates`` in the order of
+    :class:`~cinlab.engine.schedule.Rates`.
+    """
+    m = th_on.size
+    b = np.empty((m, 2, amax + 1))
+    d = np.empty((m, 2, amax + 1))
+    gb, gd, eb, ed, tb, td, kill = rates[0], rates[1], rates[2], rates[3], rates[4], \
+        rates[5], rates[6]
+    for i in range(m):
+        for e in range(2):
+            if e == 1:
+                bb, dd = eb, ed
+            elif th_on[i]:
+                bb, dd = tb, td
+            else:
+                bb, dd = gb, gd
+            for a in range(amax + 1):
+                x = bb * fit[a]
+                if not np.isnan(room[i]):
+                    x = x * room[i]
+                y = dd
+                if kill > 0.0:
+                    y = y + (kill * a if kill_on[i] else 0.0)
+                b[i, e, a] = x
+                d[i, e, a] = y
+    return b, d
+
+
+@jit
+def leap_tables_numba(b, d, dt, x, e):
+    """A tau step's per-cell chances by (replicate, escaped, aneuploidy score).
+
+    ``x = (b - d) dt`` and ``e = expm1(x)`` come from numpy (its ``expm1``); then
+    ``g = e / (b - d)`` (``dt`` where ``|x| < 1e-8``), ``alpha = d g / (1 + b g)``,
+    ``beta = b g / (1 + b g)`` and ``extra = beta d g``, as the numpy step computes them.
+    """
+    alpha = np.empty_like(b)
+    beta = np.empty_like(b)
+    extra = np.empty_like(b)
+    for i in range(b.shape[0]):
+        for j in range(b.shape[1]):
+            for a in range(b.shape[2]):
+                bb = b[i, j, a]
+                dd = d[i, j, a]
+                if abs(x[i, j, a]) < 1e-8:
+                    g = dt[i]
+                else:
+                    g = e[i, j, a] / (bb - dd)
+                bg = bb * g
+                alpha[i, j, a] = dd * g / (1.0 + bg)
+                beta[i, j, a] = bg / (1.0 + bg)
+                extra[i, j, a] = beta[i, j, a] * dd * g
+    return alpha, beta, extra
+
+
+@jit
 def _tau_scan_numba(rows, count, esc, aneu, used, rate_b, rate_d):
     """Per replicate: the largest b + d of a live clone and the sum of n (b - d)."""
     m = rows.size

@@ -201,28 +201,6 @@ class Schedule:
             b = b * (room[:, None] if esc.ndim == 2 else room)
         return b, d
 
-    def _rate_tables(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Division and death rates by (replicate, escaped, aneuploidy score).
-
-        The same numbers as :meth:`_rates` gives clone by clone (same operations in the
-        same order), tabulated for the compiled tau step.
-        """
-        r = self.rates
-        a = np.arange(self.amax + 1)
-        on = self.th_on[rows][:, None, None]
-        esc = np.array([False, True])[None, :, None]
-        b = np.where(esc, r.escape_birth,
-                     np.where(on, r.therapy_birth, r.birth)) * self.fit_table[a]
-        d = np.where(esc, r.escape_death,
-                     np.where(on, r.therapy_death, r.death)) * np.ones(a.size)
-        if r.kill_aneuploid > 0:
-            d = d + np.where(self.kill_on[rows][:, None, None], r.kill_aneuploid * a, 0.0)
-        if self.capacity < math.inf:
-            room = np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
-            b = b * room[:, None, None]
-        shape = (rows.size, 2, a.size)
-        return np.broadcast_to(b, shape).copy(), np.broadcast_to(d, shape).copy()
-
     def _start_therapy(self, rows: np.ndarray) -> None:
         rows = rows[~self.started[rows]]
         if rows.size == 0:

@@ -10,6 +10,7 @@ the table's ``_place`` / ``_place_numba`` and hands over to ``_record`` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,12 @@ class TauStepper:
     # methods of the clone table and the schedule
     births_room: Callable[..., np.ndarray]
     _rates: Callable[..., tuple[np.ndarray, np.ndarray]]
-    _rate_tables: Callable[..., tuple[np.ndarray, np.ndarray]]
+    rate_array: np.ndarray
+    fit_table: np.ndarray
+    amax: int
+    capacity: float
+    th_on: np.ndarray
+    kill_on: np.ndarray
     _step_length: Callable[..., np.ndarray]
     _record: Callable[..., None]
     _status: Callable[..., None]
@@ -159,19 +165,17 @@ class TauStepper:
     def _tau_step_numba(self, rows: np.ndarray) -> None:
         """The compiled tau step: the same draws, daughters and clones as ``_tau_step``."""
         self._record(rows, self.t[rows], inclusive=True)
-        b, d = self._rate_tables(rows)
+        room = (np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
+                if self.capacity < math.inf else np.full(rows.size, np.nan))
+        b, d = kernels.rate_tables_numba(self.th_on[rows], self.kill_on[rows], room,
+                                         self.rate_array, self.fit_table, self.amax)
         max_rate, growth = kernels._tau_scan_numba(rows, self.count, self.esc, self.aneu,
                                                    self.used, b, d)
         dt = self._step_length(rows, max_rate, growth)
-        dts = dt[:, None, None]
-        lam = b - d
-        small = np.abs(lam * dts) < 1e-8
+        x = (b - d) * dt[:, None, None]
         with np.errstate(invalid="ignore"):
-            g = np.where(small, dts, np.expm1(lam * dts) / np.where(small, 1.0, lam))
-        bg = b * g
-        alpha = d * g / (1.0 + bg)
-        beta = bg / (1.0 + bg)
-        extra = beta * d * g
+            e = np.expm1(x)  # numpy's expm1, as the numpy step takes it
+        alpha, beta, extra = kernels.leap_tables_numba(b, d, dt, x, e)
         step_base, single_base, division_base = kernels.stream_bases_numba(
             self.keys[rows], _STEP_STREAMS, self.n_tau[rows].astype(np.uint64))
         ev_i, ev_s, ev_rank, ev_base, ev_z = kernels._tau_clones_numba(
