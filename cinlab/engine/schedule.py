@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
 
+from ._jit import jit
 from .constants import (
     CLONE_CAP,
     DURATION,
@@ -33,7 +34,7 @@ from .constants import (
 if TYPE_CHECKING:
     from ..params import Scenario, Therapy
 
-__all__ = ["EPS", "LAND_MIN", "Rates", "Schedule"]
+__all__ = ["EPS", "LAND_MIN", "Rates", "Schedule", "step_lengths"]
 
 #: Shortest step a tau-leap takes to land on a size threshold, as a fraction of the
 #: tau step (0.001 days at the default step). A step aims at the threshold; a run that
@@ -392,49 +393,54 @@ class Schedule:
 
     def _step_length(self, rows: np.ndarray, max_rate: np.ndarray,
                      growth: np.ndarray) -> np.ndarray:
-        """A tau step's length per replicate (days).
+        """A tau step's length per replicate (days); see :func:`step_lengths`.
 
-        At most ``tau_step``, up to the next record time and fixed-time boundary, with
-        (b + d) dt <= 0.5 for every clone, and landing on size thresholds.
+        ``max_rate`` is the largest b + d of a live clone, ``growth`` the sum of
+        n (b - d) over the clones.
         """
         t = self.t[rows]
-        nxt_rec = self.rec_times[np.minimum(self.rec_idx[rows], self.rec_times.size - 1)]
-        nxt_rec = np.where(self.rec_idx[rows] < self.rec_times.size, nxt_rec, np.inf)
-        dt = np.minimum(self.tau_step, np.minimum(self.boundary[rows], nxt_rec) - t)
-        with np.errstate(over="ignore"):
-            dt = np.minimum(dt, np.where(max_rate > 0,
-                                         0.5 / np.where(max_rate > 0, max_rate, 1), np.inf))
-        dt = np.maximum(dt, 0.0)
-        self._land_on_thresholds(rows, growth, max_rate, dt)
-        return dt
-
-    def _land_on_thresholds(self, rows: np.ndarray, growth: np.ndarray,
-                            max_rate: np.ndarray, dt: np.ndarray) -> None:
-        """Shorten steps (in place) that would carry a tumour across a size threshold.
-
-        The thresholds are every size the schedule reacts to: the detection size (while
-        undetected), ``max_cells``, the relapse size (after regression), and the
-        adaptive schedule's pause and resume sizes. Near the nearest threshold in the
-        direction the population moves (at its mean net growth rate r), a step is cut so
-        that the expected change plus five standard deviations reaches it, but never
-        below ``LAND_MIN`` tau steps; so the schedule reacts within a few cells of each
-        size (tested: within 1%) instead of up to one whole step later.
-        """
-        total = self.total[rows].astype(np.float64)
-        rate = growth / np.maximum(total, 1.0)  # growth: sum of n (b - d) over clones
+        idx = self.rec_idx[rows]
+        nxt_rec = np.where(idx < self.rec_times.size,
+                           self.rec_times[np.minimum(idx, self.rec_times.size - 1)], np.inf)
         up, resume, down, _ = self._watched_sizes(rows)
         up = np.minimum(np.minimum(float(self.scenario.max_cells), up), resume)
-        # <= and >=: the pause and resume rules react only strictly past their sizes
-        grow = (rate > 0) & (total > 0) & (total <= up)
-        shrink = (rate < 0) & (total >= down) & (down > 0)
-        land = grow | shrink
-        if not land.any():
-            return
-        # aim so that the expected change plus five standard deviations (at most
-        # sqrt(n (b + d) t) cells) just reaches the threshold: a step then rarely
-        # overshoots, and the gap left shrinks to a few cells in a few steps
-        gap = np.where(grow, up - total, total - down)[land]
-        a = total[land] * np.abs(rate[land])
-        bb = 5.0 * np.sqrt(total[land] * max_rate[land])
-        x = (np.sqrt(bb * bb + 4.0 * a * gap) - bb) / (2.0 * a)
-        dt[land] = np.minimum(dt[land], np.maximum(x * x, LAND_MIN * self.tau_step))
+        return step_lengths(t, nxt_rec, self.boundary[rows], float(self.tau_step), max_rate,
+                            growth, self.total[rows].astype(np.float64), up, down, LAND_MIN)
+
+
+@jit
+def step_lengths(t, nxt_rec, boundary, tau_step, max_rate, growth, total, up, down,
+                 land_min):
+    """Tau step lengths (days) of replicates at times ``t`` with ``total`` cells.
+
+    At most ``tau_step``, up to the next record time ``nxt_rec`` and fixed-time
+    ``boundary``, with (b + d) dt <= 0.5 for every clone (``max_rate``), and landing on
+    size thresholds: the nearest one in the direction the population moves at its mean
+    net growth rate r = ``growth`` / total, ``up`` (detection while undetected,
+    ``max_cells``, the relapse size after regression, the adaptive resume size) or
+    ``down`` (the adaptive pause size; 0 for none). Near it a step is cut so that the
+    expected change plus five standard deviations (at most sqrt(n (b + d) t) cells)
+    just reaches it, never below ``land_min`` tau steps: the schedule then reacts
+    within a few cells of each size (tested: within 1%) instead of up to one whole step
+    later. The pause and resume rules react only strictly past their sizes, hence
+    ``<=`` and ``>=`` below. Compiled with numba where it imports; the same operations
+    serve both backends.
+    """
+    dt = np.empty(t.size)
+    for i in range(t.size):
+        x = min(tau_step, min(boundary[i], nxt_rec[i]) - t[i])
+        if max_rate[i] > 0:
+            x = min(x, 0.5 / max_rate[i])
+        x = max(x, 0.0)
+        n = total[i]
+        rate = growth[i] / max(n, 1.0)
+        grow = rate > 0 and n > 0 and n <= up[i]
+        shrink = rate < 0 and n >= down[i] and down[i] > 0
+        if grow or shrink:
+            gap = up[i] - n if grow else n - down[i]
+            a = n * abs(rate)
+            bb = 5.0 * np.sqrt(n * max_rate[i])
+            y = (np.sqrt(bb * bb + 4.0 * a * gap) - bb) / (2.0 * a)
+            x = min(x, max(y * y, land_min * tau_step))
+        dt[i] = x
+    return dt
