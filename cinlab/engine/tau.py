@@ -66,15 +66,15 @@ class TauStepper:
     cap_hit: np.ndarray
     t: np.ndarray
     cin_on: np.ndarray
-    # methods of the clone table and the schedule
-    births_room: Callable[..., np.ndarray]
-    _rates: Callable[..., tuple[np.ndarray, np.ndarray]]
     rate_array: np.ndarray
     fit_table: np.ndarray
     amax: int
     capacity: float
     th_on: np.ndarray
     kill_on: np.ndarray
+    # methods of the clone table and the schedule
+    births_room: Callable[..., np.ndarray]
+    _rates: Callable[..., tuple[np.ndarray, np.ndarray]]
     _step_length: Callable[..., np.ndarray]
     _record: Callable[..., None]
     _status: Callable[..., None]
