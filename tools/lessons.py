@@ -505,11 +505,20 @@ def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     A removed block takes its own line(s) with it; the text around it is unchanged. Code
     cells keep no output and no execution count: a check cell's printed numbers are the
     answer to a Predict step above it, so a student sees them only by running the cell.
+    With nothing stored to compare, a check cell also loses its ``nbval-check-output``
+    tag: nbval compares the checked numbers in the instructor version, and in the
+    student version only runs every cell.
     """
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if CHECK_TAG in tags(cell):
+                rest = [t for t in tags(cell) if t != CHECK_TAG]
+                if rest:
+                    cell.metadata["tags"] = rest
+                else:
+                    del cell.metadata["tags"]
         if cell.cell_type == "markdown" and SOLUTION_BLOCK.search(cell.source):
             source = SOLUTION_BLOCK.sub("", cell.source)
             cell.source = re.sub(r"\n{3,}", "\n\n", source).strip("\n")
@@ -740,7 +749,7 @@ def lesson_problems(path: Path) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        first = cell.source.strip().splitlines()[0] if cell.source.strip() else "(empty)"
+        first = first_line(cell)
         if visible_markers(cell.source):
             problems.append(f"{name}: test marker {visible_markers(cell.source)} in the "
                             f"source a student sees; use a cell tag: {first!r}.")
@@ -803,9 +812,14 @@ def lesson_problems(path: Path) -> list[str]:
     return problems
 
 
+def first_line(cell: nbformat.NotebookNode) -> str:
+    """A cell's first non-blank line, to name it in a message."""
+    return (cell.source.strip().splitlines() or ["(empty)"])[0]
+
+
 def stored_outputs(nb: nbformat.NotebookNode) -> list[str]:
     """The first line of every code cell that stores an output or an execution count."""
-    return [(cell.source.strip().splitlines() or ["(empty)"])[0] for cell in nb.cells
+    return [first_line(cell) for cell in nb.cells
             if cell.cell_type == "code" and (cell.get("outputs")
                                              or cell.get("execution_count") is not None)]
 
@@ -823,6 +837,10 @@ def student_problems() -> list[str]:
                      f"(it would show the answer before the prediction; run python "
                      f"tools/lessons.py students): {first!r}."
                      for first in stored_outputs(nb)]
+        problems += [f"{path.name}: a check cell in a student lesson, which stores no output "
+                     f"to compare (the instructor version holds the check; run python "
+                     f"tools/lessons.py students): {first_line(cell)!r}."
+                     for cell in nb.cells if is_check_cell(cell)]
     return problems
 
 
