@@ -197,10 +197,16 @@ class Schedule:
         d = np.where(esc, r.escape_death, np.where(on, r.therapy_death, r.death))
         if r.kill_aneuploid > 0:
             d = d + np.where(kill, r.kill_aneuploid * aneu, 0.0)
-        if self.capacity < math.inf:
-            room = np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
+        room = self._room(rows)
+        if room is not None:
             b = b * (room[:, None] if esc.ndim == 2 else room)
         return b, d
+
+    def _room(self, rows: np.ndarray) -> np.ndarray | None:
+        """The factor on division rates under a carrying capacity (None without one)."""
+        if self.capacity == math.inf:
+            return None
+        return np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
 
     def _start_therapy(self, rows: np.ndarray) -> None:
         rows = rows[~self.started[rows]]

@@ -10,7 +10,6 @@ the table's ``_place`` / ``_place_numba`` and hands over to ``_record`` and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -69,12 +68,12 @@ class TauStepper:
     rate_array: np.ndarray
     fit_table: np.ndarray
     amax: int
-    capacity: float
     th_on: np.ndarray
     kill_on: np.ndarray
     # methods of the clone table and the schedule
     births_room: Callable[..., np.ndarray]
     _rates: Callable[..., tuple[np.ndarray, np.ndarray]]
+    _room: Callable[..., np.ndarray | None]
     _step_length: Callable[..., np.ndarray]
     _record: Callable[..., None]
     _status: Callable[..., None]
@@ -165,8 +164,9 @@ class TauStepper:
     def _tau_step_numba(self, rows: np.ndarray) -> None:
         """The compiled tau step: the same draws, daughters and clones as ``_tau_step``."""
         self._record(rows, self.t[rows], inclusive=True)
-        room = (np.maximum(1.0 - self.total[rows] / self.capacity, 0.0)
-                if self.capacity < math.inf else np.full(rows.size, np.nan))
+        room = self._room(rows)
+        if room is None:
+            room = np.full(rows.size, np.nan)  # the kernel's "no capacity"
         b, d = kernels.rate_tables_numba(self.th_on[rows], self.kill_on[rows], room,
                                          self.rate_array, self.fit_table, self.amax)
         max_rate, growth = kernels._tau_scan_numba(rows, self.count, self.esc, self.aneu,
