@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 import cinlab
+from cinlab import parallel
 from cinlab.engine import RUNNING, Batch
 
 try:  # imported as benchmarks.backends
@@ -62,6 +63,21 @@ def alternate(fns: dict, repeats: int) -> dict:
             cpu[k].append(time.process_time() - c0)
     return {k: {"median": bc.median(times[k]), "times": times[k],
                 "cpu": bc.median(cpu[k]), "result": out[k]} for k in fns}
+
+
+def one_thread(fn):
+    """``fn`` with every cohort batch in the calling thread (the one-core figures)."""
+    def go():
+        before = os.environ.get(parallel.ENV)
+        os.environ[parallel.ENV] = "1"
+        try:
+            return fn()
+        finally:
+            if before is None:
+                del os.environ[parallel.ENV]
+            else:
+                os.environ[parallel.ENV] = before
+    return go
 
 
 def same_cohorts(a: cinlab.Cohort, b: cinlab.Cohort) -> bool:
@@ -124,7 +140,8 @@ def run_benchmarks(args) -> list[bc.Row]:
     sc = cohort_scenario(args.quick)
     cinlab.simulate_many(sc, 2, seed=1, backend="numba")  # compiled (or cached) first
     bc.progress(f"{n_runs}-run cohort, both backends")
-    res = alternate({b: (lambda b=b: cinlab.simulate_many(sc, n_runs, seed=SEED, backend=b))
+    res = alternate({b: one_thread(lambda b=b: cinlab.simulate_many(sc, n_runs, seed=SEED,
+                                                                     backend=b))
                      for b in ("numba", "numpy")}, repeats)
     same = same_cohorts(res["numba"]["result"], res["numpy"]["result"])
     nb, npy = res["numba"]["median"], res["numpy"]["median"]
@@ -137,6 +154,17 @@ def run_benchmarks(args) -> list[bc.Row]:
     cpu_ratio = res["numpy"]["cpu"] / res["numba"]["cpu"]
     rows.append(bc.Row("  cohort speed-up numba / numpy (CPU time)", cpu_ratio, "x",
                        SPEEDUP_TARGET, "higher", note=f"wall-time ratio {npy / nb:.2f}"))
+    threads = parallel.thread_count()
+    bc.progress(f"{n_runs}-run cohort, numba, one thread and {threads}")
+    both = alternate({"one": one_thread(lambda: cinlab.simulate_many(sc, n_runs, seed=SEED)),
+                      "many": lambda: cinlab.simulate_many(sc, n_runs, seed=SEED)}, repeats)
+    same = same_cohorts(both["one"]["result"], both["many"]["result"])
+    rows.append(bc.Row(f"{n_runs}-run TI-KM cohort, numba, {threads} threads",
+                       both["many"]["median"], "s",
+                       note=f"one thread {both['one']['median']:.2f} s in the same run; "
+                            f"CPU {both['many']['cpu']:.2f} s; identical: {same}",
+                       extra={"times": both["many"]["times"], "threads": threads,
+                              "one_thread_times": both["one"]["times"]}))
     bc.progress("single CIN tumour with therapy, both backends")
     one = single_scenario(args.quick)
     res = alternate({b: (lambda b=b: cinlab.simulate(one, seed=3, backend=b))

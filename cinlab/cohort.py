@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import parallel
 from .engine import (
     CLONE_CAP,
     DURATION,
@@ -142,11 +143,15 @@ def _summaries(batch: Batch) -> dict[str, np.ndarray]:
 
 def _run_chunk(scenario: Scenario, entropy: int, spawn_key: tuple, n_runs: int,
                indices: Sequence[int], method: str, switch_size: int, tau_step: float,
-               backend: str = "auto") -> dict[str, np.ndarray]:
+               backend: str = "auto", max_clones: int | None = None
+               ) -> dict[str, np.ndarray]:
     """Simulate replicates ``indices`` of a cohort (picklable, for executors)."""
     children = np.random.SeedSequence(entropy, spawn_key=spawn_key).spawn(n_runs)
+    if max_clones is None:
+        max_clones = parallel.clone_cap(n_runs, BATCH_SIZE)
     batch = Batch(scenario, [children[i] for i in indices], method=method,
-                  switch_size=switch_size, tau_step=tau_step, backend=backend)
+                  switch_size=switch_size, tau_step=tau_step, backend=backend,
+                  max_clones=max_clones)
     return _summaries(batch.run())
 
 
@@ -589,17 +594,21 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     engine: dict[str, Any] = {"switch_size": switch_size, "tau_step": tau_step}
     report = progress if callable(progress) else None
     bar = _Progress(n_runs, "runs", report) if progress else None
+    cap = parallel.clone_cap(n_runs, BATCH_SIZE)
     if executor is None:
         # batches of at most BATCH_SIZE replicates bound memory (the clone table is
-        # replicates x the largest clone count) at almost no cost in speed
+        # replicates x the largest clone count) at almost no cost in speed; threads run
+        # batches side by side where the process may use more than one CPU
         children = ss.spawn(n_runs)
-        parts = []
-        for first in range(0, n_runs, BATCH_SIZE):
-            batch = Batch(scenario, children[first: first + BATCH_SIZE], method=method,
-                          backend=backend, **engine)
-            batch.run(callback=(lambda done, f=first: bar.update(f + done)) if bar else None)
-            parts.append(_summaries(batch))
-        data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        threads = parallel.thread_count()
+
+        def job(idx: range, callback: Callable[[int], None] | None) -> dict[str, np.ndarray]:
+            batch = Batch(scenario, children[idx.start: idx.stop], method=method,
+                          backend=backend, max_clones=cap, **engine)
+            return _summaries(batch.run(callback=callback))
+
+        parts = parallel.run_batches(job, parallel.plan_batches(n_runs, BATCH_SIZE, threads),
+                                     threads, bar.update if bar else None)
     else:
         # vectorisation pays up to a batch of BATCH_SIZE replicates, so tasks are that
         # big unless the workers would then be left idle
@@ -608,14 +617,14 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
         chunks = [list(range(i, min(i + size, n_runs))) for i in range(0, n_runs, size)]
         futures = [executor.submit(_run_chunk, scenario, prov["entropy"],
                                    tuple(prov["spawn_key"]), n_runs, c, method,
-                                   switch_size, tau_step, backend) for c in chunks]
+                                   switch_size, tau_step, backend, cap) for c in chunks]
         parts, done = [], 0
         for fut, c in zip(futures, chunks, strict=True):
             parts.append(fut.result())
             done += len(c)
             if bar:
                 bar.update(done)
-        data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     if bar:
         bar.update(n_runs)
         bar.close()
