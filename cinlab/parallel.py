@@ -2,10 +2,12 @@
 
 A cohort is simulated in batches of replicates. The compiled kernels release the GIL
 (``nogil``), and so do numpy's larger operations, so two batches running in two threads
-of one process take nearly two cores: a 200-run TI-KM cohort takes 1.25-1.4 s instead of
-2.3-2.5 s on two cores (``benchmarks/cohort.py``). Because a replicate's random numbers
-are keyed by the replicate, and each replicate's clone cap is fixed by the cohort's size
-(not by its batch), the results do not depend on how many threads ran them.
+of one process take nearly two cores: a 200-run TI-KM cohort takes about 1.45 s instead
+of 2.2-2.5 s on two cores (``benchmarks/backends.py``). Batches shrink with the thread
+count, so the replicates in memory at once, and so the memory, stay those of one batch.
+Because a replicate's random numbers are keyed by the replicate, and each replicate's
+clone cap is fixed by the cohort's size (not by its batch), the results do not depend on
+how many threads ran them.
 
 How many threads: the CPUs this process may use (its affinity mask, and a container's
 CPU quota, which Binder and JupyterHub set), at most :data:`MAX_THREADS`; the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -56,6 +59,8 @@ def _cgroup_cpus(root: Path = Path("/sys/fs/cgroup")) -> int | None:
 
 def available_cpus() -> int:
     """CPUs this process may run on: its affinity mask, bounded by a CPU quota."""
+    if sys.platform == "emscripten":  # Pyodide and JupyterLite: no threads
+        return 1
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -90,11 +95,16 @@ def thread_count() -> int:
 def plan_batches(n_runs: int, batch_size: int, threads: int) -> list[range]:
     """Replicate indices of each batch of an ``n_runs`` cohort.
 
-    At most ``batch_size`` each and, with more than one thread, enough batches to keep
-    the threads busy (never below :data:`MIN_SPLIT` replicates a batch unless the cohort
-    is smaller).
+    One thread takes batches of ``batch_size``. With more, a batch holds
+    ``batch_size // threads`` replicates, so that the batches in memory at once hold no
+    more replicates than one batch would (the clone table's memory bound holds whatever
+    the thread count, up to ``batch_size // MIN_SPLIT`` threads), and a small cohort is
+    shared between the threads; never below :data:`MIN_SPLIT` replicates a batch unless
+    the cohort is smaller.
     """
-    size = min(batch_size, max(MIN_SPLIT, math.ceil(n_runs / max(threads, 1))))
+    threads = max(threads, 1)
+    per_thread = batch_size if threads == 1 else max(MIN_SPLIT, batch_size // threads)
+    size = min(per_thread, max(MIN_SPLIT, math.ceil(n_runs / threads)))
     return [range(i, min(i + size, n_runs)) for i in range(0, n_runs, size)]
 
 

@@ -104,10 +104,13 @@ def test_thread_count_follows_the_cpus_and_a_container_quota(monkeypatch, tmp_pa
 
 
 @pytest.mark.parametrize(("n_runs", "threads"), [(1, 2), (7, 2), (30, 2), (100, 2),
-                                                (250, 1), (250, 4), (1000, 2)])
+                                                (250, 1), (250, 4), (1000, 2), (1000, 3),
+                                                (1000, 20)])
 def test_batches_cover_the_cohort_in_order(n_runs, threads):
     batches = parallel.plan_batches(n_runs, 100, threads)
     assert [i for b in batches for i in b] == list(range(n_runs))
     assert all(len(b) <= 100 for b in batches)
     if threads > 1 and n_runs >= 2 * parallel.MIN_SPLIT:
         assert len(batches) >= threads
+    # the batches in memory at once hold at most one batch's worth of replicates
+    assert threads * max(len(b) for b in batches) <= max(100, threads * parallel.MIN_SPLIT)
