@@ -428,7 +428,9 @@ class CloneTable:
         need = int((self.used + per_row).max())
         if 2 * need <= size:
             return
-        self.ht = np.full((self.n_rep, 1 << (2 * need - 1).bit_length()), -1, dtype=np.int32)
+        # four times the entries: the cheap bound above then holds for the next steps
+        # (a table just twice as large was counted, and rebuilt, at nearly every step)
+        self.ht = np.full((self.n_rep, 1 << (4 * need - 1).bit_length()), -1, dtype=np.int32)
         hashtable.build(np.arange(self.n_rep), self.ht, self.hkey, self.count, self.used)
 
     def check_table(self) -> None:
