@@ -28,12 +28,14 @@ would make the curve less certain than its band shows, not just noisier.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtr
 
+from . import parallel
 from .cohort import BATCH_SIZE, Cohort, check_executor
 from .engine import RUNNING, Batch
 from .follow_up import follow_up
@@ -97,11 +99,18 @@ class _PoolBatch(Batch):
         self.status[live[decided]] = _DECIDED
 
 
-def _pool_chunk(scenario: Scenario, entropy: int, n_runs: int, first: int, last: int
-                ) -> tuple[np.ndarray, ...]:
-    """Mice ``first`` to ``last - 1`` of a pool: the arrays follow-up needs (picklable)."""
+def _pool_chunk(scenario: Scenario, entropy: int, n_runs: int, first: int, last: int,
+                max_clones: int | None = None,
+                callback: Callable[[int], None] | None = None) -> tuple[np.ndarray, ...]:
+    """Mice ``first`` to ``last - 1`` of a pool: the arrays follow-up needs (picklable).
+
+    ``max_clones``: each mouse's clone cap, the cohort's (``parallel.clone_cap``) unless
+    given; ``callback`` as for :meth:`Batch.run`.
+    """
     children = np.random.SeedSequence(entropy).spawn(n_runs)[first:last]
-    batch = _PoolBatch(scenario, children).run()
+    if max_clones is None:
+        max_clones = parallel.clone_cap(n_runs, BATCH_SIZE)
+    batch = _PoolBatch(scenario, children, max_clones=max_clones).run(callback=callback)
     return batch.status.copy(), batch.t0.copy(), batch.t.copy(), batch.relapse_time.copy()
 
 
@@ -146,12 +155,19 @@ def simulate_pool(scenario: Scenario, n_runs: int = 200, seed: int = 2010,
     if key in _POOLS:
         _POOLS.move_to_end(key)
         return _POOLS[key]
-    bounds = [(i, min(i + BATCH_SIZE, n_runs)) for i in range(0, n_runs, BATCH_SIZE)]
-    if executor is None:
-        parts = [_pool_chunk(scenario, int(seed), n_runs, a, b) for a, b in bounds]
+    cap = parallel.clone_cap(n_runs, BATCH_SIZE)
+    if executor is None:  # batches side by side in threads, as simulate_many runs them
+        threads = parallel.thread_count()
+
+        def job(idx: range, callback: Callable[[int], None] | None) -> tuple[np.ndarray, ...]:
+            return _pool_chunk(scenario, int(seed), n_runs, idx.start, idx.stop, cap, callback)
+
+        parts = parallel.run_batches(job, parallel.plan_batches(n_runs, BATCH_SIZE, threads),
+                                     threads)
     else:
+        bounds = [(i, min(i + BATCH_SIZE, n_runs)) for i in range(0, n_runs, BATCH_SIZE)]
         parts = [f.result() for f in [executor.submit(_pool_chunk, scenario, int(seed),
-                                                      n_runs, a, b) for a, b in bounds]]
+                                                      n_runs, a, b, cap) for a, b in bounds]]
     status, t0, end, relapse = (np.concatenate(column) for column in zip(*parts, strict=True))
     treated = ~np.isnan(t0)
     time, event = follow_up(status[treated], t0[treated], end[treated], relapse[treated],

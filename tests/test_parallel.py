@@ -114,3 +114,20 @@ def test_batches_cover_the_cohort_in_order(n_runs, threads):
         assert len(batches) >= threads
     # the batches in memory at once hold at most one batch's worth of replicates
     assert threads * max(len(b) for b in batches) <= max(100, threads * parallel.MIN_SPLIT)
+
+
+def test_a_power_pool_in_threads_follows_the_cohort_at_its_clone_cap(monkeypatch):
+    from cinlab import power
+
+    monkeypatch.setattr(parallel, "TABLE_SLOTS", 1560)  # 130 clones a replicate, as above
+    sc = small_treated()
+    monkeypatch.setenv(parallel.ENV, "1")
+    whole = cinlab.simulate_many(sc, n_runs=12, seed=2)
+    assert (whole._data["status"] == cinlab.engine.CLONE_CAP).sum() > 0
+    monkeypatch.setenv(parallel.ENV, "2")
+    power._POOLS.clear()
+    pool = power.simulate_pool(sc, n_runs=12, seed=2)
+    power._POOLS.clear()
+    time, event = whole.relapse_outcomes()
+    np.testing.assert_array_equal(pool.time, time)
+    np.testing.assert_array_equal(pool.event, event)
