@@ -37,7 +37,7 @@ from scipy.special import ndtr
 
 from . import parallel
 from .cohort import BATCH_SIZE, Cohort, check_executor
-from .engine import RUNNING, Batch
+from .engine import RUNNING, Batch, resolve_backend
 from .follow_up import follow_up
 from .params import Scenario
 from .rng import seed_sequence
@@ -158,6 +158,7 @@ def simulate_pool(scenario: Scenario, n_runs: int = 200, seed: int = 2010,
     cap = parallel.clone_cap(n_runs, BATCH_SIZE)
     if executor is None:  # batches side by side in threads, as simulate_many runs them
         threads = parallel.thread_count()
+        resolve_backend("auto")  # kernels compiled or loaded here, not in every thread
 
         def job(idx: range, callback: Callable[[int], None] | None) -> tuple[np.ndarray, ...]:
             return _pool_chunk(scenario, int(seed), n_runs, idx.start, idx.stop, cap, callback)
