@@ -220,8 +220,10 @@ class Prediction(widgets.VBox):
         for w, was in disabled.items():
             w.disabled = was
         explorer.layout.visibility = "visible"
+        text = self.text().rstrip()
+        end = "" if text.endswith((".", "!", "?", "\u2026")) else "."  # a sentence's own
         note.value = (f'<p role="status">\U0001f512 <b>Your prediction:</b> '
-                      f'{html.escape(self.text())}. Compare it with what the explorer '
+                      f'{html.escape(text)}{end} Compare it with what the explorer '
                       f'shows.</p>')
 
 

@@ -79,6 +79,20 @@ def test_the_gated_explorer_opens_only_after_locking():
     assert "yes" in note.value
 
 
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("It grows back, because some cells escape.", "some cells escape. Compare"),
+    ("Does it grow back?", "grow back? Compare"),
+    ("about half", "about half. Compare"),
+])
+def test_a_sentence_prediction_keeps_its_own_full_stop(typed, shown):
+    guess = predict.prediction("What happens after withdrawal?")
+    guess.answer.value = typed
+    guess.lock()
+    note = guess.gate(cw.explore_run(SMALL, seed=3)).children[0].value
+    assert shown in note
+    assert ".." not in note
+
+
 def test_gating_after_locking_opens_at_once():
     guess = predict.prediction("Will it shrink?", ["yes", "no"])
     guess.answer.value = "no"
