@@ -1,11 +1,12 @@
 """Virtual cohorts: many replicate tumours, relapse statistics and survival curves.
 
 Replicate k of a cohort with seed s is seeded by ``SeedSequence(s).spawn(n_runs)[k]``.
-All replicates are simulated side by side in one vectorised batch; because the engine's
-random numbers are keyed by replicate, replicate k is identical whether it is simulated
-in the cohort, alone (``cohort.run(k)``), or in a chunk sent to another process
-(``executor=``). Two cohorts with the same seed use common random numbers, so the
-difference between two arms is the treatment's, not noise.
+Replicates are simulated side by side in vectorised batches, several at once in threads
+where the process may use several CPUs (:mod:`cinlab.parallel`). The engine's random
+numbers are keyed by replicate, so replicate k is identical in any batch or thread, alone
+(``cohort.run(k)``, unless it reaches its clone cap), or in a chunk sent to another
+process (``executor=``). Two cohorts with the same seed use common random numbers, so
+the difference between two arms is the treatment's, not noise.
 """
 
 from __future__ import annotations
@@ -559,6 +560,8 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
     executor : concurrent.futures.Executor, optional
         Spread chunks of replicates over an executor (a ProcessPoolExecutor, or
         dask.distributed's executor); results are identical to the in-process path.
+        Without one, batches run in threads, one per usable CPU (at most 4;
+        ``CINLAB_THREADS`` in the environment sets the number), with the same results.
     method : {"auto", "exact", "tau"}
         Simulation method (see :func:`cinlab.simulate`).
     chunk_size : int, optional
