@@ -8,6 +8,7 @@ Targets are reported, never asserted; see benchmarks/README.md.
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -84,34 +85,43 @@ def same_cohorts(a: cinlab.Cohort, b: cinlab.Cohort) -> bool:
     return all(np.array_equal(a._data[k], b._data[k], equal_nan=True) for k in a._data)
 
 
-def clone_steps(quick: bool) -> tuple[float, float, dict]:
-    """Tau clone-steps per second of a grown CIN tumour, per backend."""
+def clone_steps(quick: bool, repeats: int = 5) -> tuple[float, float, dict]:
+    """Tau clone-steps per second of a grown CIN tumour, per backend (median of repeats).
+
+    Each repeat times 5 tau steps of a copy of the same grown tumour; the reference is
+    the median rate of raw ``Generator.binomial`` draws over 5 blocks.
+    """
     sc = cinlab.scenarios.get("sotillo2010", mad2=True, therapy=None, max_cells=1e12,
                               duration=3650.0)
     target = 3_000 if quick else 30_000
     rates = {}
+    rows = np.array([0])
     for backend in ("numba", "numpy"):
-        batch = Batch(sc, [np.random.SeedSequence(7)], backend=backend)
-        rows = np.array([0])
-        while batch.status[0] == RUNNING and (batch.count[0] > 0).sum() < target:
-            if batch.tau_mode[0]:
-                batch._tau_step(rows)
+        base = Batch(sc, [np.random.SeedSequence(7)], backend=backend)
+        while base.status[0] == RUNNING and (base.count[0] > 0).sum() < target:
+            if base.tau_mode[0]:
+                base._tau_step(rows)
             else:
-                batch._exact_step(rows)
-        steps, clones = 0, 0
-        t0 = time.perf_counter()
-        while steps < 5 and batch.status[0] == RUNNING:
-            clones += int((batch.count[0] > 0).sum())
-            batch._tau_step(rows)
-            steps += 1
-        rates[backend] = clones / (time.perf_counter() - t0)
+                base._exact_step(rows)
+        per_repeat = []
+        for _ in range(1 if backend == "numpy" else repeats):
+            batch = copy.deepcopy(base)
+            steps, clones, elapsed = 0, 0, 0.0
+            while steps < 5 and batch.status[0] == RUNNING:
+                clones += int((batch.count[0] > 0).sum())
+                t0 = time.perf_counter()
+                batch._tau_step(rows)
+                elapsed += time.perf_counter() - t0
+                steps += 1
+            per_repeat.append(clones / elapsed)
+        rates[backend] = bc.median(per_repeat)
     m = 1_000_000
     rng = np.random.default_rng(0)
     n = rng.integers(1, 16, m)
     p = rng.random(m) * 0.1
-    t, _ = bc.time_once(lambda: rng.binomial(n, p))
-    raw = m / t
-    return rates["numba"], rates["numpy"], {"raw_binomial_draws_per_s": raw}
+    raw = bc.median([m / bc.time_once(lambda: rng.binomial(n, p))[0] for _ in range(5)])
+    return rates["numba"], rates["numpy"], {"raw_binomial_draws_per_s": raw,
+                                            "repeats": repeats}
 
 
 def compile_seconds() -> dict:
