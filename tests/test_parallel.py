@@ -75,6 +75,26 @@ def test_a_failing_batch_stops_the_others_and_its_error_is_raised():
     assert len(steps) < 10_000
 
 
+def test_an_interrupt_in_the_calling_thread_stops_every_batch():
+    # a teacher pressing "interrupt the kernel" while a cohort runs in threads
+    steps = []
+
+    def job(batch, callback):
+        for k in range(10_000):
+            callback(0)
+            steps.append(k)
+            threading.Event().wait(0.001)
+        return "finished"
+
+    def report(done):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        parallel.run_batches(job, [range(0, 1), range(1, 2)], threads=2, report=report)
+    assert len(steps) < 10_000  # both batches stopped at their next step
+    assert not [t for t in threading.enumerate() if t.name.startswith("cinlab-batch")]
+
+
 @pytest.mark.parametrize("value", ["0", "two", "-1", "1000"])
 def test_a_bad_thread_count_is_named(monkeypatch, value):
     monkeypatch.setenv(parallel.ENV, value)
