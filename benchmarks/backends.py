@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from unittest import mock
 
 import numpy as np
 
@@ -69,15 +70,8 @@ def alternate(fns: dict, repeats: int) -> dict:
 def one_thread(fn):
     """``fn`` with every cohort batch in the calling thread (the one-core figures)."""
     def go():
-        before = os.environ.get(parallel.ENV)
-        os.environ[parallel.ENV] = "1"
-        try:
+        with mock.patch.dict(os.environ, {parallel.ENV: "1"}):
             return fn()
-        finally:
-            if before is None:
-                del os.environ[parallel.ENV]
-            else:
-                os.environ[parallel.ENV] = before
     return go
 
 

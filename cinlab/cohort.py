@@ -144,12 +144,9 @@ def _summaries(batch: Batch) -> dict[str, np.ndarray]:
 
 def _run_chunk(scenario: Scenario, entropy: int, spawn_key: tuple, n_runs: int,
                indices: Sequence[int], method: str, switch_size: int, tau_step: float,
-               backend: str = "auto", max_clones: int | None = None
-               ) -> dict[str, np.ndarray]:
+               backend: str, max_clones: int) -> dict[str, np.ndarray]:
     """Simulate replicates ``indices`` of a cohort (picklable, for executors)."""
     children = np.random.SeedSequence(entropy, spawn_key=spawn_key).spawn(n_runs)
-    if max_clones is None:
-        max_clones = parallel.clone_cap(n_runs, BATCH_SIZE)
     batch = Batch(scenario, [children[i] for i in indices], method=method,
                   switch_size=switch_size, tau_step=tau_step, backend=backend,
                   max_clones=max_clones)
@@ -603,15 +600,13 @@ def simulate_many(scenario: Scenario, n_runs: int = 100,
         # replicates x the largest clone count) at almost no cost in speed; threads run
         # batches side by side where the process may use more than one CPU
         children = ss.spawn(n_runs)
-        threads = parallel.thread_count()
 
         def job(idx: range, callback: Callable[[int], None] | None) -> dict[str, np.ndarray]:
             batch = Batch(scenario, children[idx.start: idx.stop], method=method,
                           backend=backend, max_clones=cap, **engine)
             return _summaries(batch.run(callback=callback))
 
-        parts = parallel.run_batches(job, parallel.plan_batches(n_runs, BATCH_SIZE, threads),
-                                     threads, bar.update if bar else None)
+        parts = parallel.run_cohort(job, n_runs, BATCH_SIZE, bar.update if bar else None)
     else:
         # vectorisation pays up to a batch of BATCH_SIZE replicates, so tasks are that
         # big unless the workers would then be left idle

@@ -29,7 +29,7 @@ from typing import Any
 from .engine.constants import MAX_CLONES, TABLE_SLOTS
 
 __all__ = ["ENV", "MAX_THREADS", "available_cpus", "clone_cap", "plan_batches",
-           "run_batches", "thread_count"]
+           "run_batches", "run_cohort", "thread_count"]
 
 #: The environment variable that sets the number of threads.
 ENV = "CINLAB_THREADS"
@@ -168,3 +168,14 @@ def run_batches(job: Callable[[range, Callable[[int], None] | None], Any],
                 fut.cancel()
             raise
     return [fut.result() for fut in futures]
+
+
+def run_cohort(job: Callable[[range, Callable[[int], None] | None], Any], n_runs: int,
+               batch_size: int, report: Callable[[int], None] | None = None) -> list[Any]:
+    """``job(batch, callback)`` for the batches of an ``n_runs`` cohort, in threads.
+
+    The thread count is :func:`thread_count`, the batches :func:`plan_batches`'; see
+    :func:`run_batches` for ``job`` and ``report``.
+    """
+    threads = thread_count()
+    return run_batches(job, plan_batches(n_runs, batch_size, threads), threads, report)

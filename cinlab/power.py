@@ -157,14 +157,12 @@ def simulate_pool(scenario: Scenario, n_runs: int = 200, seed: int = 2010,
         return _POOLS[key]
     cap = parallel.clone_cap(n_runs, BATCH_SIZE)
     if executor is None:  # batches side by side in threads, as simulate_many runs them
-        threads = parallel.thread_count()
         resolve_backend("auto")  # kernels compiled or loaded here, not in every thread
 
         def job(idx: range, callback: Callable[[int], None] | None) -> tuple[np.ndarray, ...]:
             return _pool_chunk(scenario, int(seed), n_runs, idx.start, idx.stop, cap, callback)
 
-        parts = parallel.run_batches(job, parallel.plan_batches(n_runs, BATCH_SIZE, threads),
-                                     threads)
+        parts = parallel.run_cohort(job, n_runs, BATCH_SIZE)
     else:
         bounds = [(i, min(i + BATCH_SIZE, n_runs)) for i in range(0, n_runs, BATCH_SIZE)]
         parts = [f.result() for f in [executor.submit(_pool_chunk, scenario, int(seed),

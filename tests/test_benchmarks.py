@@ -24,3 +24,14 @@ def test_benchmark_quick_mode_runs(script, tmp_path):
     assert report["rows"]
     assert all(row["value"] is not None for row in report["rows"] if row["target"])
     assert "target" in proc.stdout.lower()
+
+
+def test_the_teacher_guide_quotes_the_committed_power_pool_time():
+    # "about 2 s on a two-core machine, 4 s of CPU": the power explorer's default grid
+    # (two pools of 200 mice) as benchmarks/pool.py last measured it
+    rows = {r["measure"]: r for r in
+            json.loads((ROOT / "benchmarks/results/pool.json").read_text())["rows"]}
+    grid = rows["power explorer, default grid"]
+    wall, cpu = round(grid["value"]), round(grid["extra"]["cpu_seconds"])
+    text = " ".join((ROOT / "lessons/teacher_guide.md").read_text().split())
+    assert f"about {wall} s on a two-core machine, {cpu} s of CPU" in text

@@ -1,5 +1,6 @@
 """Batches of a cohort in threads: the same cohort for any number of threads or batches."""
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,6 +56,15 @@ def test_progress_is_reported_from_the_calling_thread(monkeypatch):
     assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
 
 
+def long_batch(callback, steps):
+    """A batch of 10,000 steps of 1 ms that reports after each (stopped through it)."""
+    for k in range(10_000):
+        callback(0)
+        steps.append(k)
+        threading.Event().wait(0.001)
+    return "finished"
+
+
 def test_a_failing_batch_stops_the_others_and_its_error_is_raised():
     started = threading.Event()
     steps = []
@@ -64,11 +74,7 @@ def test_a_failing_batch_stops_the_others_and_its_error_is_raised():
             started.wait(5)
             raise RuntimeError("batch 0 failed")
         started.set()
-        for k in range(10_000):  # a long batch, stopped through its callback
-            callback(0)
-            steps.append(k)
-            threading.Event().wait(0.001)
-        return "finished"
+        return long_batch(callback, steps)
 
     with pytest.raises(RuntimeError, match="batch 0 failed"):
         parallel.run_batches(job, [range(0, 1), range(1, 2)], threads=2)
@@ -80,11 +86,7 @@ def test_an_interrupt_in_the_calling_thread_stops_every_batch():
     steps = []
 
     def job(batch, callback):
-        for k in range(10_000):
-            callback(0)
-            steps.append(k)
-            threading.Event().wait(0.001)
-        return "finished"
+        return long_batch(callback, steps)
 
     def report(done):
         raise KeyboardInterrupt
@@ -121,6 +123,13 @@ def test_thread_count_follows_the_cpus_and_a_container_quota(monkeypatch, tmp_pa
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
     assert parallel._cgroup_cpus(tmp_path) is None
     assert parallel._cgroup_cpus(tmp_path / "absent") is None
+
+
+def test_a_container_quota_bounds_the_affinity_mask(monkeypatch):
+    monkeypatch.setattr(parallel, "_cgroup_cpus", lambda: 1)
+    assert parallel.available_cpus() == 1
+    monkeypatch.setattr(parallel, "_cgroup_cpus", lambda: None)
+    assert parallel.available_cpus() == len(os.sched_getaffinity(0))
 
 
 @pytest.mark.parametrize(("n_runs", "threads"), [(1, 2), (7, 2), (30, 2), (100, 2),
