@@ -29,10 +29,10 @@ from bokeh.models import (
 from bokeh.models.annotations import ColorBar, Span
 from bokeh.palettes import PuOr9
 from bokeh.plotting import figure
-from jupyter_bokeh.widgets import BokehModel
 
 from . import cards, robustness
 from .cohort import Cohort, check_executor
+from .figure_widget import FigureWidget
 from .params import Scenario
 from .pool_view import COLORS, figure_frame, pool_figure
 from .power import Pool, PowerCurve, power_curve, simulate_pool
@@ -170,7 +170,7 @@ class PoolExplorer(widgets.VBox):
         self.errors.value = "".join(
             f'<div role="alert" style="color:#A33A00">Left out: {html.escape(e)}</div>'
             for e in result.errors)
-        self._figure_box.children = [BokehModel(fig)] if fig is not None else []
+        self._figure_box.children = [FigureWidget(fig)] if fig is not None else []
         self.summary.value = f"<p>{html.escape(result.describe())}</p>"
         return True
 
@@ -309,7 +309,7 @@ class PowerExplorer(widgets.VBox):
             return False
         fig = power_figure(curve, mark=self.group_n.value or None, large=self.large)
         self.result, self.figure = curve, fig
-        self._figure_box.children = [BokehModel(fig)]
+        self._figure_box.children = [FigureWidget(fig)]
         names = list(self.arms)
         self.status.value = (f"<b>Up to date</b> in {time.perf_counter() - start:.1f} s: "
                              f"experiments drawn from pools of {curve.pool_sizes[0]} "
@@ -460,7 +460,7 @@ class RobustnessExplorer(widgets.VBox):
             return False
         fig = heatmap_figure(table, x, y, large=self.large)
         self.result, self.figure = table, fig
-        self._figure_box.children = [BokehModel(fig)]
+        self._figure_box.children = [FigureWidget(fig)]
         self.status.value = (f"<b>Up to date.</b> Seed {self.seed}; simulated in "
                              f"{time.perf_counter() - start:.1f} s.")
         self.summary.value = f"<p>{html.escape(describe_ratios(table, x, y))}</p>"

@@ -592,3 +592,53 @@ def test_status_line_says_when_the_engine_is_being_prepared(monkeypatch):
     assert ex.update()
     assert any("Preparing the simulation engine" in v for v in ex.status.shown)
     assert ex.status.shown[-1].startswith("<b>Up to date.</b>")
+
+
+# ------------------------------------------------------------- figure messages
+
+
+def test_a_figure_update_is_three_messages_that_rebuild_the_same_data():
+    """A 40-run spaghetti figure holds 80 line arrays: jupyter_bokeh's own widget would
+    send them as 160 more messages; the explorers' widget sends each patch as the
+    protocol's three fragments, and a receiver rebuilds exactly the kernel's data."""
+    import asyncio
+
+    from bokeh.document import Document
+    from bokeh.protocol import Protocol
+    from bokeh.protocol.receiver import Receiver
+
+    from cinlab.figure_widget import FigureWidget
+
+    first, second = (cinlab.simulate_many(SMALL, n_runs=40, seed=s) for s in (5, 6))
+    fig = plots.spaghetti_figure(first)
+    widget = FigureWidget(fig)
+    page = Document.from_json(fig.document.to_json())  # the page's copy before the update
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+    events = []
+    fig.document.on_change(events.append)
+    plots.prepare_update(fig, second)()
+    assert events
+    assert len(sent) == 3 * len(events)
+    assert all(not buffers and content["msg"] == "patch" for content, buffers in sent)
+
+    async def receive():
+        receiver, patches = Receiver(Protocol()), []
+        for content, _ in sent:
+            msg = await receiver.consume(content["payload"])
+            if msg is not None:
+                patches.append(msg)
+        return patches
+
+    patches = asyncio.run(receive())
+    assert len(patches) == len(events)
+    assert all(not p.buffers for p in patches)
+    for msg in patches:
+        msg.apply_to_document(page)
+    for key, source in plots.sources(fig).items():
+        copy = page.get_model_by_id(source.id)
+        assert set(copy.data) == set(source.data), key
+        for column, values in source.data.items():
+            got = np.asarray(copy.data[column], dtype=float)
+            assert np.array_equal(got, np.asarray(values, dtype=float), equal_nan=True), column
+    assert page.get_model_by_id(fig.id).title.text == fig.title.text

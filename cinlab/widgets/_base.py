@@ -16,10 +16,10 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from jupyter_bokeh.widgets import BokehModel
 
 from .. import params, plots, scenarios
 from ..engine import kernels
+from ..figure_widget import FigureWidget
 from ..params import Scenario
 
 __all__ = ["DEFAULT_COHORT_CONTROLS", "DEFAULT_KARYOTYPE_CONTROLS", "DEFAULT_RUN_CONTROLS",
@@ -491,7 +491,7 @@ class Explorer(widgets.VBox):
             # text 4 px wider than its box: a sideways scroll under every figure
             caption.layout.width, caption.layout.margin = "100%", "2px 0px"
             self.captions[name] = caption
-            views.append(widgets.VBox([caption, BokehModel(fig, layout=widgets.Layout(
+            views.append(widgets.VBox([caption, FigureWidget(fig, layout=widgets.Layout(
                 width="100%"))], layout=widgets.Layout(width="100%")))
             for key, source in plots.sources(fig).items():
                 self.sources[key if key not in self.sources else f"{name}.{key}"] = source
