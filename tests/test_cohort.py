@@ -11,6 +11,7 @@ from scipy import stats
 
 import cinlab
 from cinlab import theory
+from cinlab.cohort import Cohort
 
 NO_CIN = cinlab.CIN(missegregation_rate=0.0, baseline_rate=0.0, window="never")
 NO_ESCAPE = cinlab.Escape(mutation_rate=0.0, bypass_chromosomes=())
@@ -222,6 +223,27 @@ def test_burden_quantiles_and_escape_routes():
     routes = cohort.escape_routes()
     assert sum(routes.values()) == int(cohort.relapsed.sum())
     assert all(k == "mutation" or k.startswith("chromosome ") or k == "none" for k in routes)
+
+
+def test_burden_quantiles_equal_numpys_nanquantile_column_by_column():
+    """Runs stop (nan after their end) and die out at different times: every column's
+    quantiles are exactly np.nanquantile's of its recorded runs; unrecorded columns nan."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(12)
+    burden = rng.lognormal(8.0, 3.0, size=(60, 200)).round()
+    burden[rng.random(burden.shape) < 0.05] = 0.0
+    for run, end in enumerate(rng.integers(20, 260, size=60)):
+        burden[run, end:] = np.nan  # stopped: nothing recorded afterwards
+    burden[:, 190:] = np.nan
+    fake = SimpleNamespace(burden=burden, times=np.arange(200.0))
+    qs = (0.0, 0.1, 0.25, 0.5, 0.9, 1.0)
+    got = Cohort.burden_quantiles(fake, qs)
+    assert len(np.unique(got["n_runs"])) > 20  # many groups of columns
+    for col in range(200):
+        values = burden[~np.isnan(burden[:, col]), col]
+        want = np.quantile(values, qs) if values.size else np.full(len(qs), np.nan)
+        assert np.array_equal(got["quantiles"][:, col], want, equal_nan=True), col
 
 
 def test_sweep_uses_common_random_numbers_at_every_grid_point():
