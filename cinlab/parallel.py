@@ -2,8 +2,8 @@
 
 A cohort is simulated in batches of replicates. The compiled kernels release the GIL
 (``nogil``), and so do numpy's larger operations, so two batches running in two threads
-of one process take nearly two cores: a 200-run TI-KM cohort takes about 1.45 s instead
-of 2.2-2.5 s on two cores (``benchmarks/backends.py``). Batches shrink with the thread
+of one process take nearly two cores: a 200-run TI-KM cohort takes about 1.5 s instead
+of 2.3-2.5 s on two cores (``benchmarks/backends.py``). Batches shrink with the thread
 count, so the replicates in memory at once, and so the memory, stay those of one batch.
 Because a replicate's random numbers are keyed by the replicate, and each replicate's
 clone cap is fixed by the cohort's size (not by its batch), the results do not depend on
