@@ -44,6 +44,7 @@ from .result import JSONFile, Run, check_scenario, check_seed
 from .rng import seed_provenance, seed_sequence
 from .summaries import cohort_summary
 from .table import Table
+from .trajectories import carry_forward, grid_quantiles
 
 __all__ = ["Cohort", "Comparison", "Survival", "Table", "simulate_many", "sweep"]
 
@@ -399,21 +400,16 @@ class Cohort(JSONFile):
         return out
 
     def burden_quantiles(self, q: Sequence[float] = (0.1, 0.5, 0.9)) -> dict:
-        """Quantiles of the burden over runs on the common grid (runs still recorded)."""
-        qs = np.asarray(q, dtype=np.float64)
-        if np.any((qs < 0) | (qs > 1)):
-            raise ValueError(f"q must be in [0, 1]. Got {qs.tolist()}.")
-        n_known = np.sum(~np.isnan(self.burden), axis=0)
-        out = np.full((qs.size, self.times.size), np.nan)
-        cols = n_known > 0
-        if cols.any():
-            # np.nanquantile per column, grouped by the number of runs recorded there
-            # (nan sorts last): one vectorised call per group instead of one per column
-            known, k_col = np.sort(self.burden[:, cols], axis=0), n_known[cols]
-            at = np.flatnonzero(cols)
-            for k in np.unique(k_col):
-                out[:, at[k_col == k]] = np.quantile(known[:k, k_col == k], qs, axis=0)
-        return {"times": self.times, "q": qs, "quantiles": out, "n_runs": n_known}
+        """Quantiles of the burden over runs on the common grid.
+
+        A run that stopped (at ``max_cells``, in the presets the relapse size) counts
+        at its last recorded size afterwards, so that relapsed tumours leaving the
+        record never pull the median down; runs without a record (a pooled card's
+        unknown runs) are left out. ``n_runs``: runs counted at each time.
+        """
+        out, n_known = grid_quantiles(carry_forward(self.burden), q)
+        return {"times": self.times, "q": np.asarray(q, dtype=np.float64),
+                "quantiles": out, "n_runs": n_known}
 
     def escape_routes(self, relapsed_only: bool = True) -> dict[str, int]:
         """Count the route of the largest escaped clone: by chromosome, or mutation."""

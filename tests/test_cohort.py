@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import cinlab
-from cinlab import theory
+from cinlab import theory, trajectories
 from cinlab.cohort import Cohort
 
 NO_CIN = cinlab.CIN(missegregation_rate=0.0, baseline_rate=0.0, window="never")
@@ -225,25 +225,41 @@ def test_burden_quantiles_and_escape_routes():
     assert all(k == "mutation" or k.startswith("chromosome ") or k == "none" for k in routes)
 
 
-def test_burden_quantiles_equal_numpys_nanquantile_column_by_column():
-    """Runs stop (nan after their end) and die out at different times: every column's
-    quantiles are exactly np.nanquantile's of its recorded runs; unrecorded columns nan."""
+def test_grid_quantiles_equal_numpys_nanquantile_column_by_column():
+    """Columns with different numbers of values (nan elsewhere): every column's
+    quantiles are exactly np.quantile's of its values; a column without any is nan."""
+    rng = np.random.default_rng(12)
+    values = rng.lognormal(8.0, 3.0, size=(60, 200)).round()
+    values[rng.random(values.shape) < 0.05] = 0.0
+    for run, end in enumerate(rng.integers(20, 260, size=60)):
+        values[run, end:] = np.nan
+    values[:, 190:] = np.nan
+    qs = (0.0, 0.1, 0.25, 0.5, 0.9, 1.0)
+    got, n_known = trajectories.grid_quantiles(values, qs)
+    assert len(np.unique(n_known)) > 20  # many groups of columns
+    for col in range(200):
+        known = values[~np.isnan(values[:, col]), col]
+        assert n_known[col] == known.size
+        want = np.quantile(known, qs) if known.size else np.full(len(qs), np.nan)
+        assert np.array_equal(got[:, col], want, equal_nan=True), col
+
+
+def test_a_run_that_stopped_counts_at_its_last_size_in_the_burden_quantiles():
+    """Two of three tumours relapse and their runs stop at the size limit (nan after);
+    the third is eradicated. The median stays at the relapsed sizes, not at zero."""
     from types import SimpleNamespace
 
-    rng = np.random.default_rng(12)
-    burden = rng.lognormal(8.0, 3.0, size=(60, 200)).round()
-    burden[rng.random(burden.shape) < 0.05] = 0.0
-    for run, end in enumerate(rng.integers(20, 260, size=60)):
-        burden[run, end:] = np.nan  # stopped: nothing recorded afterwards
-    burden[:, 190:] = np.nan
-    fake = SimpleNamespace(burden=burden, times=np.arange(200.0))
-    qs = (0.0, 0.1, 0.25, 0.5, 0.9, 1.0)
-    got = Cohort.burden_quantiles(fake, qs)
-    assert len(np.unique(got["n_runs"])) > 20  # many groups of columns
-    for col in range(200):
-        values = burden[~np.isnan(burden[:, col]), col]
-        want = np.quantile(values, qs) if values.size else np.full(len(qs), np.nan)
-        assert np.array_equal(got["quantiles"][:, col], want, equal_nan=True), col
+    nan = np.nan
+    burden = np.array([[10.0, 50.0, 100.0, nan, nan, nan],
+                       [10.0, 5.0, 0.0, 0.0, 0.0, 0.0],
+                       [10.0, 40.0, 80.0, 300.0, 1000.0, nan],
+                       [nan] * 6])  # a pooled run with no trajectory: left out
+    fake = SimpleNamespace(burden=burden, times=np.arange(6.0))
+    got = Cohort.burden_quantiles(fake, (0.0, 0.5, 1.0))
+    np.testing.assert_array_equal(got["quantiles"][1], [10.0, 40.0, 80.0, 100.0, 100.0, 100.0])
+    np.testing.assert_array_equal(got["quantiles"][2], [10.0, 50.0, 100.0, 300.0, 1000.0, 1000.0])
+    np.testing.assert_array_equal(got["quantiles"][0], [10.0, 5.0, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(got["n_runs"], [3] * 6)
 
 
 def test_sweep_uses_common_random_numbers_at_every_grid_point():

@@ -86,6 +86,9 @@ def spaghetti_figure(cohort: Any, *, max_runs: int = 100, large: bool | None = N
                      width: int | None = None, height: int | None = None) -> figure:
     """Plot every run's burden (thin grey lines) with the 10–90% band and the median.
 
+    In the band and the median a run that stopped (at ``max_cells``: the presets stop
+    a relapsed tumour there) counts at its last size (:meth:`Cohort.burden_quantiles`).
+
     Parameters
     ----------
     cohort : Cohort
