@@ -387,6 +387,18 @@ def test_explore_cohort_waits_for_the_run_button():
     assert w.captions["survival"].value.startswith("<p>Kaplan\u2013Meier estimate: ")
 
 
+def test_the_cohort_caption_says_how_stopped_runs_count_in_the_band():
+    w = cw.explore_cohort(SMALL, n_runs=10, seed=4)
+    stopped = int(np.sum(w.result.final_total >= SMALL.max_cells))
+    assert stopped > 0  # SMALL stops a relapsed tumour at 20,000 cells
+    assert "A run stops at 20,000 cells: from then on the band and the median count it " \
+        "at its last recorded size." in w.summary.value
+    untreated = cw.explore_cohort(scenarios.get("untreated", max_cells=1e12, duration=20.0),
+                                  n_runs=5, seed=1)
+    assert not np.any(untreated.result.final_total >= 1e12)
+    assert "A run stops" not in untreated.summary.value
+
+
 def test_explore_cohort_reports_bad_settings():
     w = cw.explore_cohort(SMALL, n_runs=5, seed=4)
     before = w.sources["runs"].data

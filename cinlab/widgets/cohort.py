@@ -16,6 +16,7 @@ from .. import plots, scenarios
 from ..cohort import check_executor, simulate_many
 from ..explorers_pool import CardSaver
 from ..params import Scenario
+from ..summaries import cells_text
 from ._base import DEFAULT_COHORT_CONTROLS, Explorer
 
 __all__ = ["ArmsExplorer", "CohortExplorer", "compare_arms", "explore_cohort"]
@@ -76,7 +77,12 @@ class CohortExplorer(_CohortsExplorer):
 
     def _describe(self, name: str, cohort: Any) -> str:
         if name == "spaghetti":
-            return plots.describe_cohort(cohort, subject=self.subject)
+            text = plots.describe_cohort(cohort, subject=self.subject)
+            limit = cohort.scenario.max_cells
+            if np.any(np.asarray(cohort.final_total) >= limit):  # runs stopped there
+                text += (f" A run stops at {cells_text(limit)} cells: from then on the band "
+                         "and the median count it at its last recorded size.")
+            return text
         if not np.any(cohort.treated):
             return "No tumour was treated, so there is no relapse-free curve."
         curve = cohort.survival()
