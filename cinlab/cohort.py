@@ -402,8 +402,8 @@ class Cohort(JSONFile):
     def burden_quantiles(self, q: Sequence[float] = (0.1, 0.5, 0.9)) -> dict:
         """Quantiles of the burden over runs on the common grid.
 
-        A run that stopped (at ``max_cells``, in the presets the relapse size) counts
-        at its last recorded size afterwards, so that relapsed tumours leaving the
+        A run that stopped (at ``max_cells``, where the presets stop a relapsed tumour)
+        counts at its last recorded size afterwards, so that relapsed tumours leaving the
         record never pull the median down; runs without a record (a pooled card's
         unknown runs) are left out. ``n_runs``: runs counted at each time.
         """

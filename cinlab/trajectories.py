@@ -12,7 +12,7 @@ __all__ = ["carry_forward", "grid_quantiles"]
 def carry_forward(values: np.ndarray) -> np.ndarray:
     """Each row's nan after its last recorded value replaced by that value.
 
-    A run that stopped (at ``max_cells``, which the presets set to the relapse size, or
+    A run that stopped (at ``max_cells``, where the presets stop a relapsed tumour, or
     at the clone cap) has nan after its stop; from then on it counts at its last size.
     A row with nothing recorded stays nan; so do leading nans.
     """
