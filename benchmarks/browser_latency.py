@@ -25,7 +25,10 @@ subject="patients")`` ("Run 5 × 30 patients"), each picked by the text of its R
 (the first and only figure of a trial explorer is its Kaplan–Meier survival figure). For
 the cohort and trial explorers: New seed (not timed), then a click on Run. One press or
 click is a warm-up and not counted; the explorer's own "simulated in" time shows how much
-of the wait is the simulation.
+of the wait is the simulation. The cohort notebooks also stamp, in the kernel, the Run's
+start, the end of its simulation and the first figure patch sent (``STAMP_CODE``); against
+the page's clock these split the wait to new data into click -> kernel, simulation, kernel
+after it, and the patch's way to BokehJS.
 Targets (reported, never asserted): slider <= 100 ms to data and <= 150 ms to pixels;
 cohort <= 1 s to pixels; lesson 04's trial <= 3 s and lesson 05's <= 4 s to pixels.
 """
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import re
 import statistics
 import sys
@@ -65,9 +69,37 @@ NAME = "browser_latency"
 LESSON = "01_oncogene_addiction.ipynb"
 COHORT_NOTEBOOK = "cohort_100_runs.ipynb"
 COHORT_RUNS = 100
+#: Wraps the cohort explorer's ``_compute`` and the figures' patch sender so that each
+#: Run appends its epoch times (entry, simulation done, first document patch about to be
+#: sent) to STAMPS in the notebook's folder: with the page's ``performance.timeOrigin``
+#: they split the wait into the simulation, the kernel's work after it and the patch's
+#: way to BokehJS.
+STAMPS = "kernel_stamps.jsonl"
+STAMP_CODE = (
+    "import json, time\n\n"
+    "from cinlab.figure_widget import FigureWidget\n\n\n"
+    "def stamp(explorer):\n"
+    "    compute, patched, t = explorer._compute, FigureWidget._document_patched, {}\n\n"
+    "    def timed_compute(*args):\n"
+    "        t.clear()\n"
+    "        t['enter'] = time.time()\n"
+    "        result = compute(*args)\n"
+    "        t['computed'] = time.time()\n"
+    "        return result\n\n"
+    "    def timed_patched(self, event):\n"
+    "        if 'computed' in t and 'sent' not in t:\n"
+    "            t['sent'] = time.time()\n"
+    f"            with open('{STAMPS}', 'a') as f:\n"
+    "                f.write(json.dumps(t) + '\\n')\n"
+    "        patched(self, event)\n\n"
+    "    explorer._compute, FigureWidget._document_patched = timed_compute, timed_patched\n"
+    "    return explorer"
+)
 COHORT_CODE = [
     "from cinlab import scenarios, widgets\n\nwidgets.setup()",
-    'widgets.explore_cohort(scenarios.get("sotillo2010", mad2=True), n_runs={n}, seed=2010)',
+    STAMP_CODE,
+    'stamp(widgets.explore_cohort(scenarios.get("sotillo2010", mad2=True), n_runs={n}, '
+    "seed=2010))",
 ]
 #: The same explorer spreading each cohort over two worker processes (the explorer's
 #: ``executor`` option; forkserver, as its docstring suggests, made once per notebook).
@@ -76,8 +108,9 @@ COHORT_POOL_CODE = [
     "import multiprocessing\nfrom concurrent.futures import ProcessPoolExecutor\n\n"
     "from cinlab import scenarios, widgets\n\nwidgets.setup()\n"
     'pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"))',
-    'widgets.explore_cohort(scenarios.get("sotillo2010", mad2=True), n_runs={n}, seed=2010,\n'
-    "                       executor=pool)",
+    STAMP_CODE,
+    'stamp(widgets.explore_cohort(scenarios.get("sotillo2010", mad2=True), n_runs={n}, '
+    "seed=2010,\n                             executor=pool))",
 ]
 DATA_TARGET = 100.0  # ms, slider key -> new data in BokehJS
 PIXELS_TARGET = 150.0  # ms, slider key -> repainted canvas
@@ -140,7 +173,8 @@ def _probe(page: Any, explorer: Any, event: str, act: Any) -> dict:
         time.sleep(0.02)
     return {"to_data_ms": probe["t_data"] - probe["t_event"],
             "to_pixels_ms": probe["t_paint"] - probe["t_event"],
-            "pixel_checks": probe["checks"]}
+            "pixel_checks": probe["checks"],
+            "page_times_ms": {k: probe[k] for k in ("t_event", "t_data", "t_paint")}}
 
 
 def _kernel_seconds(explorer: Any) -> float | None:
@@ -169,11 +203,23 @@ def measure_slider(bp: Any, presses: int) -> dict:
     return {"control": label, "values": values, "warmup": samples[0], "samples": samples[1:]}
 
 
-def _measure_runs(page: Any, explorer: Any, presses: int) -> dict:
+def _split(sample: dict, stamps: Path, origin: float) -> dict:
+    """The kernel's epoch stamps of the last Run (STAMP_CODE) against the page's clock."""
+    kernel = json.loads(stamps.read_text().splitlines()[-1])
+    page = {k: origin + v for k, v in sample["page_times_ms"].items()}
+    return {"click_to_kernel_ms": 1e3 * kernel["enter"] - page["t_event"],
+            "simulation_ms": 1e3 * (kernel["computed"] - kernel["enter"]),
+            "kernel_after_ms": 1e3 * (kernel["sent"] - kernel["computed"]),
+            "kernel_to_data_ms": page["t_data"] - 1e3 * kernel["sent"]}
+
+
+def _measure_runs(page: Any, explorer: Any, presses: int, stamps: Path | None = None) -> dict:
     """New seed (untimed), then a timed click on the explorer's Run button; ``presses``
-    times after a warm-up."""
+    times after a warm-up. With ``stamps`` (the file STAMP_CODE writes), each sample also
+    splits the wait at the kernel's stamps."""
     explorer.scroll_into_view_if_needed()
     run = explorer.locator(".widget-button", has_text=h.EXPLORER_BUTTON)
+    origin = page.evaluate("performance.timeOrigin")
     samples = []
     for _ in range(presses + 1):
         _wait_idle(explorer)
@@ -182,12 +228,14 @@ def _measure_runs(page: Any, explorer: Any, presses: int) -> dict:
         samples.append(_probe(page, explorer, "click", run.click))
         _wait_idle(explorer)
         samples[-1]["kernel_s"] = _kernel_seconds(explorer)
+        if stamps is not None:
+            samples[-1].update(_split(samples[-1], stamps, origin))
     return {"button": run.inner_text(), "warmup": samples[0], "samples": samples[1:]}
 
 
-def measure_cohort(bp: Any, presses: int) -> dict:
+def measure_cohort(bp: Any, presses: int, stamps: Path | None = None) -> dict:
     """The 100-run cohort explorer: New seed (untimed), then a timed click on Run."""
-    return _measure_runs(bp.page, h.explorers(bp.page).nth(0), presses)
+    return _measure_runs(bp.page, h.explorers(bp.page).nth(0), presses, stamps)
 
 
 def explorer_by_button(page: Any, prefix: str) -> Any:
@@ -222,8 +270,10 @@ def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
     cells = {COHORT_NOTEBOOK: len(COHORT_CODE), COHORT_POOL_NOTEBOOK: len(COHORT_POOL_CODE)}
     for name, key, measure, n in (
             (LESSON, "slider", measure_slider, presses),
-            (COHORT_NOTEBOOK, "cohort", measure_cohort, cohort_presses),
-            (COHORT_POOL_NOTEBOOK, "cohort_pool", measure_cohort, cohort_presses),
+            (COHORT_NOTEBOOK, "cohort",
+             functools.partial(measure_cohort, stamps=lab.root / STAMPS), cohort_presses),
+            (COHORT_POOL_NOTEBOOK, "cohort_pool",
+             functools.partial(measure_cohort, stamps=lab.root / STAMPS), cohort_presses),
             *((t.lesson, t.key, functools.partial(measure_trial, trial=t), arms_presses)
               for t in TRIALS)):
         bc.progress(f"JupyterLab: {name}, {n} timed presses")
@@ -248,6 +298,19 @@ def measure_all(browser: Any, lab: Any, presses: int, cohort_presses: int,
             finally:
                 h.shutdown_voila_kernel(voila, bp.page)
     return out
+
+
+#: Rows that split a cohort Run's wait at the kernel's stamps (medians).
+_SPLIT_ROWS = (
+    ("click_to_kernel_ms", "click to the explorer's code in the kernel",
+     "median; the kernel's time.time() against the page's performance.timeOrigin + now()"),
+    ("simulation_ms", "simulation (stamped)", "median; the explorer's _compute"),
+    ("kernel_after_ms", "kernel after the simulation",
+     "median; captions and figure data, until the first document patch is sent"),
+    ("kernel_to_data_ms", "patch from the kernel to new data in BokehJS",
+     "median; its serialisation, messages through the server and the page, BokehJS "
+     "applying it"),
+)
 
 
 def _stat(samples: list[dict], key: str, q: float = 0.5) -> float:
@@ -303,6 +366,9 @@ def rows(results: dict) -> list:
                    1e3 * statistics.median(kernel) if kernel else None, "ms",
                    note="median of the explorer's own 'simulated in' time"),
         ]
+        if all("simulation_ms" in x for x in s):
+            out += [bc.Row(f"  of which {what}", _stat(s, key), "ms", note=note)
+                    for key, what, note in _SPLIT_ROWS]
     for trial in TRIALS:
         if trial.key not in results:
             continue
